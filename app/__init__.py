@@ -1,0 +1,39 @@
+"""Bedrock Gateway: an OpenAI-compatible API in front of Amazon Bedrock."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask
+
+from app import auth, bedrock, cors
+from app.api import bp as api_bp
+from app.api.health import bp as health_bp
+from app.catalogue import Catalogue
+from app.errors import register_error_handlers
+from app.settings import Settings
+
+CATALOGUE = "catalogue"
+SETTINGS = "settings"
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the WSGI app; settings default to the environment, validated once."""
+    settings = settings or Settings.from_env(os.environ)
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    app.extensions[SETTINGS] = settings
+    client = bedrock.init_app(app, settings)
+    app.extensions[CATALOGUE] = Catalogue(settings, client.list_models)
+    auth.init_app(app, settings)
+    cors.init_app(app, settings)
+    register_error_handlers(app)
+    app.register_blueprint(health_bp)
+    app.register_blueprint(api_bp, url_prefix=settings.api_route_prefix)
+    if settings.api_route_prefix != "/v1":
+        app.register_blueprint(api_bp, url_prefix="/v1", name="v1")
+    return app

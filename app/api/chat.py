@@ -1,0 +1,67 @@
+"""``POST /chat/completions``: validate, resolve, translate, call Bedrock, respond."""
+
+from __future__ import annotations
+
+import itertools
+import time
+import uuid
+from collections.abc import Iterator
+
+from flask import Blueprint, Response, jsonify
+
+from app.api.services import bedrock, catalogue, json_body, settings
+from app.catalogue import ModelInfo
+from app.converter.chat_request import ConverseCall, openai_to_converse
+from app.converter.chat_response import converse_to_openai
+from app.converter.chat_stream import converse_stream_to_chunks, events_from_converse_response
+from app.errors import InvalidRequestError
+from app.images import ImageLoader
+from app.schemas.chat import ChatCompletionRequest
+from app.sse import stream_response
+
+bp = Blueprint("chat", __name__)
+
+
+@bp.post("/chat/completions")
+def create_chat_completion() -> Response:
+    body = ChatCompletionRequest(max_messages=settings().max_messages).load(json_body())
+    model = catalogue().resolve(body["model"])
+    if not model.is_chat:
+        raise InvalidRequestError(f"The model `{body['model']}` is not a chat model.", param="model")
+    call = openai_to_converse(
+        body, model, ImageLoader(settings()), prompt_caching=settings().enable_prompt_caching
+    )
+    ids = {"model": body["model"], "call": call, "completion_id": _completion_id(), "created": int(time.time())}
+    if not body.get("stream"):
+        return jsonify(converse_to_openai(bedrock().converse(call.kwargs), **ids))
+    include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+    chunks = converse_stream_to_chunks(_events(model, call), include_usage=include_usage, **ids)
+    return stream_response(_started(chunks))
+
+
+def _completion_id() -> str:
+    return f"chatcmpl-{uuid.uuid4().hex}"
+
+
+def _events(model: ModelInfo, call: ConverseCall) -> Iterator[dict]:
+    """A model without streaming support answers through the same chunk converter."""
+    if model.streaming:
+        return bedrock().converse_stream(call.kwargs)
+    return events_from_converse_response(bedrock().converse(call.kwargs))
+
+
+def _started(chunks: Iterator[dict]) -> Iterator[dict]:
+    """Pull the first chunk now, so an error before the first byte is a plain HTTP error."""
+    first = next(chunks, None)
+    if first is None:
+        return chunks
+    return _chain_closing(first, chunks)
+
+
+def _chain_closing(first: dict, rest: Iterator[dict]) -> Iterator[dict]:
+    try:
+        yield from itertools.chain((first,), rest)
+    finally:
+        close = getattr(rest, "close", None)
+        if close is not None:
+            close()

@@ -1,0 +1,5 @@
+"""``POST /embeddings``."""
+
+from flask import Blueprint
+
+bp = Blueprint("embeddings", __name__)

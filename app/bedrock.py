@@ -1,0 +1,182 @@
+"""The only module that talks to Amazon Bedrock, and the one place its errors are mapped.
+
+Clients are built in ``init_app`` from settings, never at import, and honour the standard
+AWS configuration: region, the credential chain, and the service endpoint variables
+``AWS_ENDPOINT_URL_BEDROCK`` / ``AWS_ENDPOINT_URL_BEDROCK_RUNTIME``. Every call, and
+the iteration of a ConverseStream, runs inside ``translate_errors()``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from collections.abc import Iterator
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    ParamValidationError,
+    ReadTimeoutError,
+)
+from flask import Flask, current_app
+
+from app import errors
+from app.settings import Settings
+
+log = logging.getLogger(__name__)
+
+EXTENSION = "bedrock"
+DEFAULT_REGION = "us-east-1"
+
+# Bedrock error code -> (gateway error class, Retry-After seconds or None).
+ERROR_MAP: dict[str, tuple[type[errors.GatewayError], int | None]] = {
+    "ValidationException": (errors.InvalidRequestError, None),
+    "ConflictException": (errors.ConflictError, None),
+    "AccessDeniedException": (errors.PermissionDeniedError, None),
+    "ResourceNotFoundException": (errors.NotFoundError, None),
+    "ThrottlingException": (errors.RateLimitError, 1),
+    "ServiceQuotaExceededException": (errors.RateLimitError, 10),
+    "ModelNotReadyException": (errors.RateLimitError, 5),
+    "ModelTimeoutException": (errors.UpstreamTimeoutError, None),
+    "ServiceUnavailableException": (errors.UpstreamUnavailableError, None),
+    "InternalServerException": (errors.UpstreamError, None),
+    "ModelErrorException": (errors.UpstreamError, None),
+    "ModelStreamErrorException": (errors.UpstreamError, None),
+}
+
+_QUIET_CODES = {"AccessDeniedException", "UnrecognizedClientException", "ExpiredTokenException"}
+
+
+def client_config(settings: Settings) -> Config:
+    return Config(
+        connect_timeout=settings.bedrock_connect_timeout,
+        read_timeout=settings.bedrock_read_timeout,
+        retries={"max_attempts": settings.bedrock_max_attempts, "mode": settings.bedrock_retry_mode},
+        max_pool_connections=settings.bedrock_max_pool_connections,
+        tcp_keepalive=True,
+    )
+
+
+class Bedrock:
+    """boto3 clients for the runtime and control planes, with mapped errors."""
+
+    def __init__(self, settings: Settings, session: boto3.session.Session | None = None):
+        session = session or boto3.session.Session()
+        region = settings.aws_region or session.region_name or DEFAULT_REGION
+        config = client_config(settings)
+        self.runtime = session.client("bedrock-runtime", region_name=region, config=config)
+        self.control = session.client("bedrock", region_name=region, config=config)
+
+    def converse(self, kwargs: dict) -> dict:
+        with translate_errors():
+            return self.runtime.converse(**kwargs)
+
+    def converse_stream(self, kwargs: dict) -> Iterator[dict]:
+        """Start the stream (errors before the first byte raise here), then yield its events."""
+        with translate_errors():
+            stream = self.runtime.converse_stream(**kwargs)["stream"]
+        return _mapped_events(stream)
+
+    def invoke_model(self, model_id: str, body: dict) -> dict:
+        with translate_errors():
+            response = self.runtime.invoke_model(
+                modelId=model_id,
+                body=json.dumps(body),
+                contentType="application/json",
+                accept="application/json",
+            )
+            return json.loads(response["body"].read())
+
+    def list_models(self) -> tuple[list[dict], list[dict]]:
+        """Foundation model summaries, and every inference profile of both types."""
+        with translate_errors():
+            summaries = self.control.list_foundation_models()["modelSummaries"]
+            profiles = [
+                profile
+                for kind in ("SYSTEM_DEFINED", "APPLICATION")
+                for profile in self._profiles(kind)
+            ]
+        return summaries, profiles
+
+    def _profiles(self, kind: str) -> Iterator[dict]:
+        paginator = self.control.get_paginator("list_inference_profiles")
+        for page in paginator.paginate(typeEquals=kind):
+            yield from page.get("inferenceProfileSummaries", [])
+
+
+def _mapped_events(stream) -> Iterator[dict]:
+    """Iterate the event stream inside the mapper; always release the connection."""
+    try:
+        with translate_errors():
+            yield from stream
+    finally:
+        stream.close()
+
+
+@contextlib.contextmanager
+def translate_errors() -> Iterator[None]:
+    """Map botocore's exceptions to GatewayError; the most specific match wins."""
+    try:
+        yield
+    except ClientError as exc:
+        raise from_client_error(exc) from exc
+    except ParamValidationError as exc:
+        raise errors.InvalidRequestError(_param_message(exc)) from exc
+    except (ConnectTimeoutError, ReadTimeoutError) as exc:
+        raise errors.UpstreamTimeoutError("Amazon Bedrock did not answer in time.") from exc
+    except EndpointConnectionError as exc:
+        raise errors.UpstreamError("Amazon Bedrock could not be reached.") from exc
+    except NoCredentialsError as exc:
+        log.error("no AWS credentials available to call Bedrock")
+        raise errors.UpstreamError("The gateway has no AWS credentials for Amazon Bedrock.") from exc
+    except BotoCoreError as exc:
+        log.warning("Bedrock client error: %s", type(exc).__name__)
+        raise errors.UpstreamError("The call to Amazon Bedrock failed.") from exc
+
+
+def from_client_error(exc: ClientError) -> errors.GatewayError:
+    code = exc.response.get("Error", {}).get("Code", "")
+    upstream_message = exc.response.get("Error", {}).get("Message") or code
+    cls, retry_after = ERROR_MAP.get(code, (_fallback_class(exc), None))
+    if code in _QUIET_CODES or cls is errors.PermissionDeniedError:
+        log.warning("Bedrock refused access: %s: %s", code, upstream_message)
+        return errors.PermissionDeniedError(
+            "Amazon Bedrock denied access to this model. Check model access and the gateway's IAM permissions.",
+            code="bedrock_access_denied",
+        )
+    header = exc.response.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("retry-after")
+    if header and header.isdigit():
+        retry_after = int(header)
+    message = f"Amazon Bedrock: {upstream_message}" if cls.status >= 429 else upstream_message
+    return cls(message, retry_after=retry_after, code=_snake(code) if code else None)
+
+
+def _fallback_class(exc: ClientError) -> type[errors.GatewayError]:
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 500)
+    return errors.InvalidRequestError if 400 <= status < 500 else errors.UpstreamError
+
+
+def _param_message(exc: ParamValidationError) -> str:
+    report = str(exc.kwargs.get("report", "")).strip().splitlines()
+    return "Invalid request for Amazon Bedrock: " + (report[0] if report else "invalid parameter")
+
+
+def _snake(code: str) -> str:
+    name = code.removesuffix("Exception")
+    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+
+
+def init_app(app: Flask, settings: Settings) -> Bedrock:
+    bedrock = Bedrock(settings)
+    app.extensions[EXTENSION] = bedrock
+    return bedrock
+
+
+def get_bedrock() -> Bedrock:
+    return current_app.extensions[EXTENSION]

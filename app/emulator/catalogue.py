@@ -1,0 +1,171 @@
+"""Foundation models and inference profiles the emulator serves, as data."""
+
+from dataclasses import dataclass
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+PROFILE_CREATED = "2024-08-27T00:00:00Z"
+
+ON_DEMAND = ("ON_DEMAND",)
+PROFILE_ONLY = ("INFERENCE_PROFILE",)
+BOTH = ("ON_DEMAND", "INFERENCE_PROFILE")
+CLAUDE_BASE = frozenset({"tools", "system", "images"})
+CLAUDE_CACHE = CLAUDE_BASE | {"caching"}
+CLAUDE_THINK = CLAUDE_CACHE | {"thinking"}
+NOVA = frozenset({"tools", "system", "images", "caching"})
+
+
+@dataclass(frozen=True)
+class Model:
+    """One foundation model: its ListFoundationModels data plus emulator capabilities."""
+
+    model_id: str
+    name: str
+    provider: str
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    streaming: bool
+    inference_types: tuple[str, ...]
+    capabilities: frozenset = frozenset()
+    lifecycle: str = "ACTIVE"
+    max_output: int = 8192
+
+    @property
+    def arn(self) -> str:
+        return foundation_arn(self.model_id)
+
+    def can(self, capability: str) -> bool:
+        return capability in self.capabilities
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One inference profile (system-defined or application) routing to one model."""
+
+    profile_id: str
+    name: str
+    kind: str
+    model_id: str
+    regions: tuple[str, ...]
+    arn: str
+
+
+def foundation_arn(model_id: str, region: str = REGION) -> str:
+    return f"arn:aws:bedrock:{region}::foundation-model/{model_id}"
+
+
+def _m(model_id, name, provider, inputs, outputs, streaming, types, caps=(), **kw):
+    io = (tuple(inputs.split(",")), tuple(outputs.split(",")))
+    return Model(model_id, name, provider, *io, streaming, types, frozenset(caps), **kw)
+
+
+# fmt: off
+MODELS: tuple[Model, ...] = (
+    _m("anthropic.claude-3-5-sonnet-20240620-v1:0", "Claude 3.5 Sonnet", "Anthropic",
+       "TEXT,IMAGE", "TEXT", True, BOTH, CLAUDE_BASE),
+    _m("anthropic.claude-3-5-sonnet-20241022-v2:0", "Claude 3.5 Sonnet v2", "Anthropic",
+       "TEXT,IMAGE", "TEXT", True, PROFILE_ONLY, CLAUDE_CACHE),
+    _m("anthropic.claude-3-haiku-20240307-v1:0", "Claude 3 Haiku", "Anthropic",
+       "TEXT,IMAGE", "TEXT", True, BOTH, CLAUDE_BASE, max_output=4096),
+    _m("anthropic.claude-3-7-sonnet-20250219-v1:0", "Claude 3.7 Sonnet", "Anthropic",
+       "TEXT,IMAGE", "TEXT", True, PROFILE_ONLY, CLAUDE_THINK, max_output=64000),
+    _m("anthropic.claude-sonnet-4-20250514-v1:0", "Claude Sonnet 4", "Anthropic",
+       "TEXT,IMAGE", "TEXT", True, PROFILE_ONLY, CLAUDE_THINK, max_output=64000),
+    _m("anthropic.claude-sonnet-4-5-20250929-v1:0", "Claude Sonnet 4.5", "Anthropic",
+       "TEXT,IMAGE", "TEXT", True, PROFILE_ONLY, CLAUDE_THINK | {"exclusive_sampling"},
+       max_output=64000),
+    _m("anthropic.claude-v2:1", "Claude", "Anthropic", "TEXT", "TEXT", True, ON_DEMAND,
+       {"system"}, lifecycle="LEGACY", max_output=4096),
+    _m("amazon.nova-pro-v1:0", "Nova Pro", "Amazon", "TEXT,IMAGE,VIDEO", "TEXT", True,
+       BOTH, NOVA, max_output=10000),
+    _m("amazon.nova-lite-v1:0", "Nova Lite", "Amazon", "TEXT,IMAGE,VIDEO", "TEXT", True,
+       BOTH, NOVA, max_output=10000),
+    _m("amazon.nova-micro-v1:0", "Nova Micro", "Amazon", "TEXT", "TEXT", True, BOTH,
+       {"tools", "system", "caching"}, max_output=10000),
+    _m("meta.llama3-8b-instruct-v1:0", "Llama 3 8B Instruct", "Meta", "TEXT", "TEXT",
+       True, ON_DEMAND, {"system"}, max_output=2048),
+    _m("meta.llama3-1-70b-instruct-v1:0", "Llama 3.1 70B Instruct", "Meta", "TEXT",
+       "TEXT", True, BOTH, {"tools", "system"}, max_output=2048),
+    _m("deepseek.r1-v1:0", "DeepSeek-R1", "DeepSeek", "TEXT", "TEXT", True, PROFILE_ONLY,
+       {"system", "always_reasoning", "strict_extra_fields"}, max_output=32768),
+    _m("mistral.mistral-large-2402-v1:0", "Mistral Large (24.02)", "Mistral AI", "TEXT",
+       "TEXT", True, ON_DEMAND, {"tools", "system"}),
+    _m("ai21.j2-ultra-v1", "Jurassic-2 Ultra", "AI21 Labs", "TEXT", "TEXT", False,
+       ON_DEMAND),
+    _m("cohere.embed-english-v3", "Embed English", "Cohere", "TEXT", "EMBEDDING", False,
+       ON_DEMAND),
+    _m("cohere.embed-multilingual-v3", "Embed Multilingual", "Cohere", "TEXT",
+       "EMBEDDING", False, ON_DEMAND),
+    _m("cohere.embed-v4:0", "Embed v4", "Cohere", "TEXT,IMAGE", "EMBEDDING", False, BOTH),
+    _m("amazon.titan-embed-text-v1", "Titan Embeddings G1", "Amazon", "TEXT",
+       "EMBEDDING", False, ON_DEMAND),
+    _m("amazon.titan-embed-text-v2:0", "Titan Text Embed V2", "Amazon", "TEXT",
+       "EMBEDDING", False, ON_DEMAND),
+    _m("amazon.nova-2-multimodal-embeddings-v1:0", "Nova Multimodal Embed", "Amazon",
+       "TEXT,IMAGE,AUDIO,VIDEO", "EMBEDDING", False, ON_DEMAND),
+    _m("stability.sd3-5-large-v1:0", "SD3.5 Large", "Stability AI", "TEXT,IMAGE",
+       "IMAGE", False, ON_DEMAND),
+)
+# fmt: on
+
+GEOGRAPHIES = {
+    "us": ("US", ("us-east-1", "us-east-2", "us-west-2")),
+    "eu": ("EU", ("eu-central-1", "eu-west-1", "eu-west-3")),
+    "apac": ("APAC", ("ap-northeast-1", "ap-southeast-1", "ap-southeast-2")),
+    "global": ("Global", ("us-east-1", "us-east-2", "us-west-2", "eu-west-1")),
+}
+EXTRA_GEOGRAPHIES = {
+    "anthropic.claude-sonnet-4-20250514-v1:0": ("global",),
+    "anthropic.claude-sonnet-4-5-20250929-v1:0": ("global",),
+    "anthropic.claude-3-5-sonnet-20240620-v1:0": ("eu", "apac"),
+    "amazon.nova-pro-v1:0": ("eu", "apac"),
+}
+APPLICATION_PROFILE = Profile(
+    profile_id="teamclaude01",
+    name="team-claude",
+    kind="APPLICATION",
+    model_id="anthropic.claude-3-5-sonnet-20240620-v1:0",
+    regions=(REGION,),
+    arn=f"arn:aws:bedrock:{REGION}:{ACCOUNT}:application-inference-profile/teamclaude01",
+)
+
+
+def _system_profile(geo: str, model: Model) -> Profile:
+    label, regions = GEOGRAPHIES[geo]
+    profile_id = f"{geo}.{model.model_id}"
+    arn = f"arn:aws:bedrock:{REGION}:{ACCOUNT}:inference-profile/{profile_id}"
+    name = f"{label} {model.provider} {model.name}"
+    return Profile(profile_id, name, "SYSTEM_DEFINED", model.model_id, regions, arn)
+
+
+def _build_profiles() -> tuple[Profile, ...]:
+    profiled = [m for m in MODELS if "INFERENCE_PROFILE" in m.inference_types]
+    profiles = [_system_profile("us", m) for m in profiled]
+    for model in profiled:
+        geos = EXTRA_GEOGRAPHIES.get(model.model_id, ())
+        profiles.extend(_system_profile(geo, model) for geo in geos)
+    return (*profiles, APPLICATION_PROFILE)
+
+
+PROFILES: tuple[Profile, ...] = _build_profiles()
+_MODELS_BY_ID = {m.model_id: m for m in MODELS}
+_MODELS_BY_ARN = {m.arn: m for m in MODELS}
+_PROFILES_BY_KEY = {k: p for p in PROFILES for k in (p.profile_id, p.arn)}
+
+
+def foundation_model(identifier: str) -> Model | None:
+    """The model named by a bare model id or a foundation-model ARN."""
+    return _MODELS_BY_ID.get(identifier) or _MODELS_BY_ARN.get(identifier)
+
+
+def profile(identifier: str) -> Profile | None:
+    """The inference profile named by its id or ARN."""
+    return _PROFILES_BY_KEY.get(identifier)
+
+
+def model_of(p: Profile) -> Model:
+    return _MODELS_BY_ID[p.model_id]
+
+
+def profile_models(p: Profile) -> list[dict]:
+    return [{"modelArn": foundation_arn(p.model_id, region)} for region in p.regions]

@@ -1,0 +1,220 @@
+"""The gateway's one error model, rendered as OpenAI's error object.
+
+Every failure a client can see is a ``GatewayError`` (or a werkzeug ``HTTPException``,
+rendered by the same function)::
+
+    GatewayError (500 server_error)
+    ├── InvalidRequestError (400 invalid_request_error)
+    │   ├── NotFoundError (404)
+    │   │   └── ModelNotFoundError (404, code model_not_found)
+    │   ├── MethodNotAllowedError (405)
+    │   ├── ConflictError (409)
+    │   └── RequestTooLargeError (413, code request_too_large)
+    ├── AuthenticationError (401 authentication_error, code invalid_api_key)
+    ├── PermissionDeniedError (403 permission_error)
+    ├── RateLimitError (429 rate_limit_error, Retry-After)
+    └── UpstreamError (502 server_error)
+        ├── UpstreamUnavailableError (503)
+        └── UpstreamTimeoutError (504)
+
+Body: ``{"error": {"message", "type", "param", "code"}}``.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from flask import Flask, Response, g, jsonify, request
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class GatewayError(Exception):
+    """Base of every error the gateway reports to a client."""
+
+    status = 500
+    type = "server_error"
+    code: str | None = None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        param: str | None = None,
+        code: str | None = None,
+        retry_after: int | None = None,
+    ):
+        super().__init__(message)
+        self.message = message
+        self.param = param
+        if code is not None:
+            self.code = code
+        self.retry_after = retry_after
+
+    def to_body(self) -> dict:
+        return error_body(self.message, self.type, self.param, self.code)
+
+
+class InvalidRequestError(GatewayError):
+    status = 400
+    type = "invalid_request_error"
+
+
+class NotFoundError(InvalidRequestError):
+    status = 404
+    code = "not_found"
+
+
+class ModelNotFoundError(NotFoundError):
+    code = "model_not_found"
+
+    def __init__(self, model: str, *, param: str = "model"):
+        super().__init__(
+            f"The model `{model}` does not exist or you do not have access to it.", param=param
+        )
+
+
+class MethodNotAllowedError(InvalidRequestError):
+    status = 405
+    code = "method_not_allowed"
+
+
+class ConflictError(InvalidRequestError):
+    status = 409
+    code = "conflict"
+
+
+class RequestTooLargeError(InvalidRequestError):
+    status = 413
+    code = "request_too_large"
+
+
+class AuthenticationError(GatewayError):
+    status = 401
+    type = "authentication_error"
+    code = "invalid_api_key"
+
+
+class PermissionDeniedError(GatewayError):
+    status = 403
+    type = "permission_error"
+    code = "permission_denied"
+
+
+class RateLimitError(GatewayError):
+    status = 429
+    type = "rate_limit_error"
+    code = "rate_limit_exceeded"
+
+
+class UpstreamError(GatewayError):
+    status = 502
+    code = "upstream_error"
+
+
+class UpstreamUnavailableError(UpstreamError):
+    status = 503
+    code = "upstream_unavailable"
+
+
+class UpstreamTimeoutError(UpstreamError):
+    status = 504
+    code = "upstream_timeout"
+
+
+def error_body(message: str, type_: str, param: str | None = None, code: str | None = None) -> dict:
+    return {"error": {"message": message, "type": type_, "param": param, "code": code}}
+
+
+def error_response(error: GatewayError) -> Response:
+    response = jsonify(error.to_body())
+    response.status_code = error.status
+    if error.retry_after is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+_HTTP_ERRORS: dict[int, type[GatewayError]] = {
+    400: InvalidRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    405: MethodNotAllowedError,
+    409: ConflictError,
+    413: RequestTooLargeError,
+    429: RateLimitError,
+}
+
+
+def from_http_exception(exc: HTTPException) -> GatewayError:
+    """Turn werkzeug's routing and body errors into the gateway's own."""
+    status = exc.code or 500
+    cls = _HTTP_ERRORS.get(status, InvalidRequestError if status < 500 else GatewayError)
+    if status == 404:
+        message = f"Unknown request URL: {request.method} {request.path}."
+    elif status == 405:
+        message = f"Method {request.method} is not allowed for {request.path}."
+    elif status == 413:
+        message = "The request body is too large."
+    else:
+        message = exc.description or exc.name
+    error = cls(message)
+    error.status = status
+    return error
+
+
+def from_validation_error(exc: ValidationError) -> InvalidRequestError:
+    """Name the first offending field as ``param`` and say what is wrong with it."""
+    path, text = first_message(exc.messages)
+    param = path or None
+    message = f"Invalid value for '{param}': {text}" if param else text
+    return InvalidRequestError(message, param=param)
+
+
+def first_message(messages: object, path: str = "") -> tuple[str, str]:
+    """Walk marshmallow's nested messages to the first leaf: ``("messages[0].role", "...")``."""
+    if isinstance(messages, dict):
+        key, value = next(iter(messages.items()))
+        if key == "_schema":
+            return first_message(value, path)
+        segment = f"[{key}]" if isinstance(key, int) else (f".{key}" if path else str(key))
+        return first_message(value, path + segment)
+    if isinstance(messages, list) and messages:
+        return first_message(messages[0], path)
+    return path, str(messages)
+
+
+def register_error_handlers(app: Flask) -> None:
+    """One renderer for every failure; unexpected ones are logged with a request id."""
+
+    @app.before_request
+    def assign_request_id() -> None:
+        g.request_id = request.headers.get("X-Request-Id") or f"req_{uuid.uuid4().hex}"
+
+    @app.after_request
+    def expose_request_id(response: Response) -> Response:
+        response.headers.setdefault("X-Request-Id", g.get("request_id", ""))
+        return response
+
+    @app.errorhandler(GatewayError)
+    def handle_gateway_error(exc: GatewayError) -> Response:
+        return error_response(exc)
+
+    @app.errorhandler(ValidationError)
+    def handle_validation_error(exc: ValidationError) -> Response:
+        return error_response(from_validation_error(exc))
+
+    @app.errorhandler(HTTPException)
+    def handle_http_exception(exc: HTTPException) -> Response:
+        return error_response(from_http_exception(exc))
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc: Exception) -> Response:
+        request_id = g.get("request_id", "unknown")
+        log.exception("unhandled error (request id %s)", request_id)
+        return error_response(
+            GatewayError(f"The server had an error processing your request (request id {request_id}).")
+        )

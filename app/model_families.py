@@ -1,0 +1,73 @@
+"""What each Bedrock model family can do, as data.
+
+Bedrock's listing says which modalities a model takes; it does not say whether the
+model accepts tools, a system prompt, extended thinking or cache points. Those facts
+live here, one row per family, matched on the foundation model id (first match wins),
+so translation code asks ``model.family.tools`` instead of testing id prefixes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Family:
+    """Capabilities shared by every model of one family."""
+
+    name: str
+    tools: bool = True
+    system: bool = True
+    # "anthropic": extended thinking on request; "deepseek": always reasons, takes no switch.
+    reasoning: str | None = None
+    prompt_caching: bool = False
+    # Newer Claude models refuse temperature and top_p in the same request.
+    exclusive_sampling: bool = False
+    # Used when a request needs a max token count (extended thinking) and gave none.
+    default_max_tokens: int | None = None
+    # Row name in converter.embeddings.FAMILIES for embedding models.
+    embedding: str | None = None
+
+
+_CLAUDE_THINKING = dict(reasoning="anthropic", prompt_caching=True, default_max_tokens=8192)
+
+_FAMILIES: tuple[tuple[str, Family], ...] = (
+    (
+        r"anthropic\.claude-(opus-4-1|(sonnet|haiku|opus)-4-[5-9])",
+        Family("claude-4.5", exclusive_sampling=True, **_CLAUDE_THINKING),
+    ),
+    (r"anthropic\.claude-(3-7-sonnet|sonnet-4|opus-4)", Family("claude-thinking", **_CLAUDE_THINKING)),
+    (
+        r"anthropic\.claude-3-5-(haiku|sonnet-20241022)",
+        Family("claude-3.5-cache", prompt_caching=True),
+    ),
+    (r"anthropic\.claude-3", Family("claude-3")),
+    (r"anthropic\.claude-(v2|instant)", Family("claude-2", tools=False)),
+    (r"amazon\.nova-(pro|lite|micro|premier)", Family("nova", prompt_caching=True)),
+    (r"amazon\.titan-text", Family("titan-text", tools=False, system=False)),
+    (r"meta\.llama(3-[1-9]|4)", Family("llama-tools")),
+    (r"meta\.llama", Family("llama", tools=False)),
+    (r"deepseek\.r1", Family("deepseek-r1", tools=False, reasoning="deepseek")),
+    (r"mistral\.(mistral-large|mistral-small|pixtral)", Family("mistral-tools")),
+    (r"mistral\.", Family("mistral", tools=False)),
+    (r"ai21\.j2", Family("jurassic", tools=False, system=False)),
+    (r"cohere\.command-r", Family("command-r")),
+    (r"cohere\.command", Family("command", tools=False)),
+    (r"cohere\.embed-(english|multilingual)-v3", Family("cohere-embed-v3", embedding="cohere-v3")),
+    (r"cohere\.embed-v4", Family("cohere-embed-v4", embedding="cohere-v4")),
+    (r"amazon\.titan-embed-text-v1", Family("titan-embed-v1", embedding="titan-v1")),
+    (r"amazon\.titan-embed-text-v2", Family("titan-embed-v2", embedding="titan-v2")),
+    (r"amazon\.nova-2-multimodal-embeddings", Family("nova-embed", embedding="nova-mm")),
+)
+
+_COMPILED = tuple((re.compile(pattern), family) for pattern, family in _FAMILIES)
+UNKNOWN = Family("unknown")
+
+
+def family_for(foundation_id: str) -> Family:
+    """The family of a foundation model id; unknown models get permissive defaults."""
+    for pattern, family in _COMPILED:
+        if pattern.match(foundation_id):
+            return family
+    return UNKNOWN

@@ -1,0 +1,187 @@
+"""Gateway configuration: parsed, defaulted and validated once, from the environment.
+
+This is the only module that reads ``os.environ`` (through ``Settings.from_env``).
+Every problem is collected and reported together in one ``ConfigError``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+
+
+class ConfigError(ValueError):
+    """One or more environment variables are invalid."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("invalid configuration:\n  " + "\n  ".join(problems))
+
+
+def _bool(raw: str) -> bool:
+    word = raw.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValueError("expected true or false")
+
+
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value < 1:
+        raise ValueError("must be a positive integer")
+    return value
+
+
+def _positive_float(raw: str) -> float:
+    value = float(raw)
+    if value <= 0:
+        raise ValueError("must be a positive number")
+    return value
+
+
+def _non_negative_float(raw: str) -> float:
+    value = float(raw)
+    if value < 0:
+        raise ValueError("must be zero or more")
+    return value
+
+
+def _key_list(raw: str) -> tuple[str, ...]:
+    return tuple(key.strip() for key in raw.split(",") if key.strip())
+
+
+def _word_list(raw: str) -> tuple[str, ...]:
+    return tuple(word.strip() for word in raw.split(",") if word.strip())
+
+
+def _route_prefix(raw: str) -> str:
+    prefix = "/" + raw.strip().strip("/")
+    if prefix == "/":
+        raise ValueError("must name a path such as /api/v1")
+    return prefix
+
+
+def _alias_map(raw: str) -> dict[str, str]:
+    """Parse ``{"alias": "model"}`` JSON, or ``alias=model,alias2=model2``."""
+    text = raw.strip()
+    if not text:
+        return {}
+    if text.startswith("{"):
+        parsed = json.loads(text)
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in parsed.items()):
+            raise ValueError("JSON object values must be strings")
+        return parsed
+    pairs = [item.split("=", 1) for item in text.split(",") if item.strip()]
+    if any(len(pair) != 2 or not pair[0].strip() or not pair[1].strip() for pair in pairs):
+        raise ValueError("expected alias=model pairs separated by commas")
+    return {alias.strip(): model.strip() for alias, model in pairs}
+
+
+def _retry_mode(raw: str) -> str:
+    mode = raw.strip().lower()
+    if mode not in {"standard", "adaptive", "legacy"}:
+        raise ValueError("must be standard, adaptive or legacy")
+    return mode
+
+
+def _log_level(raw: str) -> str:
+    level = raw.strip().upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+    return level
+
+
+def _env(name: str, parse: Callable[[str], object], default: object) -> object:
+    """Declare a setting read from environment variable ``name``."""
+    return field(default=default, metadata={"env": name, "parse": parse})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting the gateway reads; field metadata names its variable."""
+
+    api_keys: tuple[str, ...] = _env("API_KEY", _key_list, ())
+    api_key_secret_arn: str = _env("API_KEY_SECRET_ARN", str.strip, "")
+    api_key_param_name: str = _env("API_KEY_PARAM_NAME", str.strip, "")
+    disable_auth: bool = _env("DISABLE_AUTH", _bool, False)
+    api_route_prefix: str = _env("API_ROUTE_PREFIX", _route_prefix, "/api/v1")
+
+    aws_region: str = _env("AWS_REGION", str.strip, "")
+    bedrock_connect_timeout: float = _env("BEDROCK_CONNECT_TIMEOUT", _positive_float, 5.0)
+    bedrock_read_timeout: float = _env("BEDROCK_READ_TIMEOUT", _positive_float, 300.0)
+    bedrock_max_attempts: int = _env("BEDROCK_MAX_ATTEMPTS", _positive_int, 3)
+    bedrock_retry_mode: str = _env("BEDROCK_RETRY_MODE", _retry_mode, "standard")
+    bedrock_max_pool_connections: int = _env("BEDROCK_MAX_POOL_CONNECTIONS", _positive_int, 1000)
+
+    default_model: str = _env("DEFAULT_MODEL", str.strip, "anthropic.claude-3-5-sonnet-20240620-v1:0")
+    default_embedding_model: str = _env(
+        "DEFAULT_EMBEDDING_MODEL", str.strip, "cohere.embed-multilingual-v3"
+    )
+    model_aliases: Mapping[str, str] = _env("MODEL_ALIASES", _alias_map, None)
+    model_cache_ttl: float = _env("MODEL_CACHE_TTL", _non_negative_float, 3600.0)
+    model_refresh_interval: float = _env("MODEL_REFRESH_INTERVAL", _non_negative_float, 60.0)
+
+    enable_prompt_caching: bool = _env("ENABLE_PROMPT_CACHING", _bool, False)
+    allow_private_image_urls: bool = _env("ALLOW_PRIVATE_IMAGE_URLS", _bool, False)
+    image_fetch_timeout: float = _env("IMAGE_FETCH_TIMEOUT", _positive_float, 10.0)
+    image_max_bytes: int = _env("IMAGE_MAX_BYTES", _positive_int, 3_750_000)
+    image_max_redirects: int = _env("IMAGE_MAX_REDIRECTS", int, 3)
+
+    max_request_bytes: int = _env("MAX_REQUEST_BYTES", _positive_int, 20 * 1024 * 1024)
+    max_messages: int = _env("MAX_MESSAGES", _positive_int, 2000)
+    max_json_depth: int = _env("MAX_JSON_DEPTH", _positive_int, 64)
+    embedding_concurrency: int = _env("EMBEDDING_CONCURRENCY", _positive_int, 16)
+
+    allowed_origins: tuple[str, ...] = _env("ALLOWED_ORIGINS", _word_list, ())
+    log_level: str = _env("LOG_LEVEL", _log_level, "INFO")
+    debug_log_payloads: bool = _env("DEBUG_LOG_PAYLOADS", _bool, False)
+
+    def __post_init__(self) -> None:
+        if self.model_aliases is None:
+            object.__setattr__(self, "model_aliases", {})
+
+    @property
+    def has_key_source(self) -> bool:
+        return bool(self.api_keys or self.api_key_secret_arn or self.api_key_param_name)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        """Build settings from ``environ``; raise one ConfigError naming every bad variable."""
+        values: dict[str, object] = {}
+        problems: list[str] = []
+        for spec in fields(cls):
+            name = spec.metadata["env"]
+            raw = environ.get(name)
+            if name == "AWS_REGION" and not raw:
+                raw = environ.get("AWS_DEFAULT_REGION")
+            if raw is None:
+                continue
+            try:
+                values[spec.name] = spec.metadata["parse"](raw)
+            except ValueError as exc:
+                problems.append(f"{name}={_shown(name, raw)}: {exc}")
+        settings = cls(**values) if not problems else None
+        if settings is not None and not settings.has_key_source and not settings.disable_auth:
+            problems.append(
+                "no API key configured: set API_KEY, API_KEY_SECRET_ARN or API_KEY_PARAM_NAME "
+                "(or DISABLE_AUTH=true for a private network)"
+            )
+        if problems:
+            raise ConfigError(problems)
+        return settings
+
+    def replace(self, **changes: object) -> Settings:
+        """Return a copy with ``changes`` applied (tests and the local runner use this)."""
+        current = {spec.name: getattr(self, spec.name) for spec in fields(self)}
+        return Settings(**{**current, **changes})
+
+
+def _shown(name: str, raw: str) -> str:
+    """Never echo a secret back into logs or error messages."""
+    return "<redacted>" if name == "API_KEY" else repr(raw)

