@@ -97,10 +97,11 @@ def build_models(
     for summary in summaries:
         index.setdefault(summary.get("modelArn", ""), foundations[summary["modelId"]])
     for profile in profiles:
-        for model in _from_profile(profile, foundations, now):
-            index[model.id] = model
-            if model.is_chat and model.streaming and model.id not in listed:
-                listed.append(model.id)
+        # The first id is the one clients see listed; a system profile's ARN also resolves.
+        models = _from_profile(profile, foundations, now)
+        index.update((model.id, model) for model in models)
+        if models and models[0].is_chat and models[0].streaming and models[0].id not in listed:
+            listed.append(models[0].id)
     return index, listed
 
 
@@ -208,11 +209,11 @@ class Catalogue:
     def _fallback_index(self) -> dict[str, ModelInfo]:
         """With no catalogue ever loaded, the configured defaults stay usable."""
         now = int(self._clock())
-        defaults = {self._settings.default_model, *self._settings.model_aliases.values()}
+        defaults = dict.fromkeys([self._settings.default_model, *self._settings.model_aliases.values()])
         index = {model_id: _guess(model_id, now) for model_id in defaults}
         embedding = self._settings.default_embedding_model
         index[embedding] = _guess(embedding, now, embedding=True)
-        self._listed = self._listed or sorted(k for k, v in index.items() if v.is_chat)
+        self._listed = self._listed or [k for k, v in index.items() if v.is_chat]
         return index
 
     def _refresh(self, *, min_age: float) -> None:

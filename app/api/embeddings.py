@@ -1,5 +1,82 @@
-"""``POST /embeddings``."""
+"""``POST /embeddings``: validate, resolve, batch, call Bedrock concurrently, assemble."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+import gevent.pool
+from flask import Blueprint, Response, jsonify
+from gevent import monkey
+
+from app.api.services import bedrock, catalogue, json_body, settings
+from app.catalogue import ModelInfo
+from app.converter.embeddings import KNOWN_MODELS, batches, family_of, options_for, parse, to_openai
+from app.errors import InvalidRequestError, ModelNotFoundError
+from app.schemas.embeddings import EmbeddingsRequest
 
 bp = Blueprint("embeddings", __name__)
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+@bp.post("/embeddings")
+def create_embeddings() -> Response:
+    body = EmbeddingsRequest().load(json_body())
+    model = catalogue().resolve(body["model"], purpose="embedding")
+    family = family_of(model)
+    if family is None:
+        raise InvalidRequestError(_unsupported_message(body["model"], model), param="model")
+    options = options_for(family, body["model"], body)
+    client = bedrock()  # the app context does not reach the workers
+
+    def embed(texts: list[str]):
+        return parse(family, texts, client.invoke_model(model.id, family.to_request(texts, options)))
+
+    parts = fan_out(embed, batches(family, body["input"], options), settings().embedding_concurrency)
+    return jsonify(to_openai(parts, model=body["model"], encoding_format=body["encoding_format"]))
+
+
+def fan_out(work: Callable[[Item], Result], items: Sequence[Item], limit: int) -> list[Result]:
+    """``work(item)`` for every item, at most ``limit`` at once, results in item order.
+
+    The first failure is raised and calls not yet started are dropped. Under gunicorn's
+    gevent worker the sockets are patched, so greenlets give the concurrency; otherwise threads.
+    """
+    if len(items) <= 1:
+        return [work(item) for item in items]
+    size = min(limit, len(items))
+    if monkey.is_module_patched("socket"):
+        pool = gevent.pool.Pool(size)
+        try:
+            return list(pool.imap(work, items))
+        finally:
+            pool.kill()
+    executor = ThreadPoolExecutor(size, thread_name_prefix="embeddings")
+    try:
+        return list(executor.map(work, items))
+    finally:
+        executor.shutdown(cancel_futures=True)
+
+
+def _unsupported_message(requested: str, model: ModelInfo) -> str:
+    kind = (
+        "an embedding model the gateway cannot translate for"
+        if model.is_embedding
+        else "not an embedding model"
+    )
+    return f"The model `{requested}` is {kind}. Supported embedding models: {', '.join(_available_models())}."
+
+
+def _available_models() -> list[str]:
+    """The embedding models the gateway can serve that this account's catalogue offers."""
+    available = []
+    for model_id in KNOWN_MODELS:
+        try:
+            catalogue().resolve(model_id, purpose="embedding")
+        except ModelNotFoundError:
+            continue
+        available.append(model_id)
+    return available or list(KNOWN_MODELS)

@@ -9,10 +9,10 @@ PROFILE_CREATED = "2024-08-27T00:00:00Z"
 ON_DEMAND = ("ON_DEMAND",)
 PROFILE_ONLY = ("INFERENCE_PROFILE",)
 BOTH = ("ON_DEMAND", "INFERENCE_PROFILE")
-CLAUDE_BASE = frozenset({"tools", "system", "images"})
+CLAUDE_BASE = frozenset({"tools", "system"})
 CLAUDE_CACHE = CLAUDE_BASE | {"caching"}
 CLAUDE_THINK = CLAUDE_CACHE | {"thinking"}
-NOVA = frozenset({"tools", "system", "images", "caching"})
+NOVA = frozenset({"tools", "system", "caching"})
 
 
 @dataclass(frozen=True)
@@ -54,59 +54,54 @@ def foundation_arn(model_id: str, region: str = REGION) -> str:
     return f"arn:aws:bedrock:{region}::foundation-model/{model_id}"
 
 
-def _m(model_id, name, provider, inputs, outputs, streaming, types, caps=(), **kw):
-    io = (tuple(inputs.split(",")), tuple(outputs.split(",")))
-    return Model(model_id, name, provider, *io, streaming, types, frozenset(caps), **kw)
+TEXT = ("TEXT",)
+VISION = ("TEXT", "IMAGE")
+MULTIMODAL = ("TEXT", "IMAGE", "VIDEO")
+ALL_MEDIA = ("TEXT", "IMAGE", "AUDIO", "VIDEO")
+SYSTEM_ONLY = frozenset({"system"})
+TOOLS_SYSTEM = frozenset({"tools", "system"})
+
+SONNET_45 = CLAUDE_THINK | {"exclusive_sampling"}
+DEEPSEEK = frozenset({"system", "always_reasoning", "strict_extra_fields"})
 
 
-# fmt: off
+def _claude(suffix, name, types, caps, max_output=8192, inputs=VISION, lifecycle="ACTIVE") -> Model:
+    model_id = f"anthropic.{suffix}"
+    return Model(model_id, name, "Anthropic", inputs, TEXT, True, types, caps, lifecycle, max_output)
+
+
+def _chat(model_id, name, provider, types, caps, max_output=8192, inputs=TEXT, streaming=True) -> Model:
+    return Model(model_id, name, provider, inputs, TEXT, streaming, types, caps, max_output=max_output)
+
+
+def _embed(model_id, name, provider, types=ON_DEMAND, inputs=TEXT, outputs=("EMBEDDING",)) -> Model:
+    return Model(model_id, name, provider, inputs, outputs, False, types)
+
+
 MODELS: tuple[Model, ...] = (
-    _m("anthropic.claude-3-5-sonnet-20240620-v1:0", "Claude 3.5 Sonnet", "Anthropic",
-       "TEXT,IMAGE", "TEXT", True, BOTH, CLAUDE_BASE),
-    _m("anthropic.claude-3-5-sonnet-20241022-v2:0", "Claude 3.5 Sonnet v2", "Anthropic",
-       "TEXT,IMAGE", "TEXT", True, PROFILE_ONLY, CLAUDE_CACHE),
-    _m("anthropic.claude-3-haiku-20240307-v1:0", "Claude 3 Haiku", "Anthropic",
-       "TEXT,IMAGE", "TEXT", True, BOTH, CLAUDE_BASE, max_output=4096),
-    _m("anthropic.claude-3-7-sonnet-20250219-v1:0", "Claude 3.7 Sonnet", "Anthropic",
-       "TEXT,IMAGE", "TEXT", True, PROFILE_ONLY, CLAUDE_THINK, max_output=64000),
-    _m("anthropic.claude-sonnet-4-20250514-v1:0", "Claude Sonnet 4", "Anthropic",
-       "TEXT,IMAGE", "TEXT", True, PROFILE_ONLY, CLAUDE_THINK, max_output=64000),
-    _m("anthropic.claude-sonnet-4-5-20250929-v1:0", "Claude Sonnet 4.5", "Anthropic",
-       "TEXT,IMAGE", "TEXT", True, PROFILE_ONLY, CLAUDE_THINK | {"exclusive_sampling"},
-       max_output=64000),
-    _m("anthropic.claude-v2:1", "Claude", "Anthropic", "TEXT", "TEXT", True, ON_DEMAND,
-       {"system"}, lifecycle="LEGACY", max_output=4096),
-    _m("amazon.nova-pro-v1:0", "Nova Pro", "Amazon", "TEXT,IMAGE,VIDEO", "TEXT", True,
-       BOTH, NOVA, max_output=10000),
-    _m("amazon.nova-lite-v1:0", "Nova Lite", "Amazon", "TEXT,IMAGE,VIDEO", "TEXT", True,
-       BOTH, NOVA, max_output=10000),
-    _m("amazon.nova-micro-v1:0", "Nova Micro", "Amazon", "TEXT", "TEXT", True, BOTH,
-       {"tools", "system", "caching"}, max_output=10000),
-    _m("meta.llama3-8b-instruct-v1:0", "Llama 3 8B Instruct", "Meta", "TEXT", "TEXT",
-       True, ON_DEMAND, {"system"}, max_output=2048),
-    _m("meta.llama3-1-70b-instruct-v1:0", "Llama 3.1 70B Instruct", "Meta", "TEXT",
-       "TEXT", True, BOTH, {"tools", "system"}, max_output=2048),
-    _m("deepseek.r1-v1:0", "DeepSeek-R1", "DeepSeek", "TEXT", "TEXT", True, PROFILE_ONLY,
-       {"system", "always_reasoning", "strict_extra_fields"}, max_output=32768),
-    _m("mistral.mistral-large-2402-v1:0", "Mistral Large (24.02)", "Mistral AI", "TEXT",
-       "TEXT", True, ON_DEMAND, {"tools", "system"}),
-    _m("ai21.j2-ultra-v1", "Jurassic-2 Ultra", "AI21 Labs", "TEXT", "TEXT", False,
-       ON_DEMAND),
-    _m("cohere.embed-english-v3", "Embed English", "Cohere", "TEXT", "EMBEDDING", False,
-       ON_DEMAND),
-    _m("cohere.embed-multilingual-v3", "Embed Multilingual", "Cohere", "TEXT",
-       "EMBEDDING", False, ON_DEMAND),
-    _m("cohere.embed-v4:0", "Embed v4", "Cohere", "TEXT,IMAGE", "EMBEDDING", False, BOTH),
-    _m("amazon.titan-embed-text-v1", "Titan Embeddings G1", "Amazon", "TEXT",
-       "EMBEDDING", False, ON_DEMAND),
-    _m("amazon.titan-embed-text-v2:0", "Titan Text Embed V2", "Amazon", "TEXT",
-       "EMBEDDING", False, ON_DEMAND),
-    _m("amazon.nova-2-multimodal-embeddings-v1:0", "Nova Multimodal Embed", "Amazon",
-       "TEXT,IMAGE,AUDIO,VIDEO", "EMBEDDING", False, ON_DEMAND),
-    _m("stability.sd3-5-large-v1:0", "SD3.5 Large", "Stability AI", "TEXT,IMAGE",
-       "IMAGE", False, ON_DEMAND),
+    _claude("claude-3-5-sonnet-20240620-v1:0", "Claude 3.5 Sonnet", BOTH, CLAUDE_BASE),
+    _claude("claude-3-5-sonnet-20241022-v2:0", "Claude 3.5 Sonnet v2", PROFILE_ONLY, CLAUDE_CACHE),
+    _claude("claude-3-haiku-20240307-v1:0", "Claude 3 Haiku", BOTH, CLAUDE_BASE, 4096),
+    _claude("claude-3-7-sonnet-20250219-v1:0", "Claude 3.7 Sonnet", PROFILE_ONLY, CLAUDE_THINK, 64000),
+    _claude("claude-sonnet-4-20250514-v1:0", "Claude Sonnet 4", PROFILE_ONLY, CLAUDE_THINK, 64000),
+    _claude("claude-sonnet-4-5-20250929-v1:0", "Claude Sonnet 4.5", PROFILE_ONLY, SONNET_45, 64000),
+    _claude("claude-v2:1", "Claude", ON_DEMAND, SYSTEM_ONLY, 4096, TEXT, "LEGACY"),
+    _chat("amazon.nova-pro-v1:0", "Nova Pro", "Amazon", BOTH, NOVA, 10000, MULTIMODAL),
+    _chat("amazon.nova-lite-v1:0", "Nova Lite", "Amazon", BOTH, NOVA, 10000, MULTIMODAL),
+    _chat("amazon.nova-micro-v1:0", "Nova Micro", "Amazon", BOTH, NOVA, 10000),
+    _chat("meta.llama3-8b-instruct-v1:0", "Llama 3 8B Instruct", "Meta", ON_DEMAND, SYSTEM_ONLY, 2048),
+    _chat("meta.llama3-1-70b-instruct-v1:0", "Llama 3.1 70B Instruct", "Meta", BOTH, TOOLS_SYSTEM, 2048),
+    _chat("deepseek.r1-v1:0", "DeepSeek-R1", "DeepSeek", PROFILE_ONLY, DEEPSEEK, 32768),
+    _chat("mistral.mistral-large-2402-v1:0", "Mistral Large (24.02)", "Mistral AI", ON_DEMAND, TOOLS_SYSTEM),
+    _chat("ai21.j2-ultra-v1", "Jurassic-2 Ultra", "AI21 Labs", ON_DEMAND, frozenset(), streaming=False),
+    _embed("cohere.embed-english-v3", "Embed English", "Cohere"),
+    _embed("cohere.embed-multilingual-v3", "Embed Multilingual", "Cohere"),
+    _embed("cohere.embed-v4:0", "Embed v4", "Cohere", BOTH, VISION),
+    _embed("amazon.titan-embed-text-v1", "Titan Embeddings G1", "Amazon"),
+    _embed("amazon.titan-embed-text-v2:0", "Titan Text Embed V2", "Amazon"),
+    _embed("amazon.nova-2-multimodal-embeddings-v1:0", "Nova Multimodal Embed", "Amazon", inputs=ALL_MEDIA),
+    _embed("stability.sd3-5-large-v1:0", "SD3.5 Large", "Stability AI", inputs=VISION, outputs=("IMAGE",)),
 )
-# fmt: on
 
 GEOGRAPHIES = {
     "us": ("US", ("us-east-1", "us-east-2", "us-west-2")),

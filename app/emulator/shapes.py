@@ -61,7 +61,7 @@ def _check_members(members: dict, shape: Shape, value: dict, path: str) -> None:
     if shape.metadata.get("union") and len(set_members) != 1:
         _fail(value, path, "Member must have exactly one member set (union)")
     for name in shape.required_members:
-        if value.get(name) is None:
+        if name in members and value.get(name) is None:
             _fail(None, _join(path, name), "Member must not be null")
     for name in set_members:
         _check(members[name], value[name], _join(path, name))

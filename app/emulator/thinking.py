@@ -65,9 +65,7 @@ def _check_sampling(config: dict, extra: dict) -> None:
     if temperature is not None and temperature != 1:
         raise validation("`temperature` may only be set to 1 when thinking is enabled.")
     if top_p is not None and top_p < 0.95:
-        raise validation(
-            "`top_p` must be greater than or equal to 0.95 or unset when thinking is enabled."
-        )
+        raise validation("`top_p` must be greater than or equal to 0.95 or unset when thinking is enabled.")
     if "top_k" in extra:
         raise validation("`top_k` may not be set when thinking is enabled.")
 

@@ -67,8 +67,7 @@ def _check_blocks(messages: list[dict], body: dict) -> None:
                 )
             if ("toolUse" in block or "toolResult" in block) and not body.get("toolConfig"):
                 raise validation(
-                    "The toolConfig field must be defined when using toolUse and toolResult "
-                    "content blocks."
+                    "The toolConfig field must be defined when using toolUse and toolResult content blocks."
                 )
             if "toolResult" in block:
                 _check_tool_result(messages, index, where, block["toolResult"]["toolUseId"])
@@ -124,8 +123,7 @@ def _check_tools(model: Model, config: dict | None) -> None:
         schema = spec["inputSchema"].get("json")
         if not isinstance(schema, dict) or schema.get("type") != "object":
             raise validation(
-                f"toolConfig.tools.{index}.toolSpec.inputSchema.json.type: "
-                "Input should be 'object'"
+                f"toolConfig.tools.{index}.toolSpec.inputSchema.json.type: Input should be 'object'"
             )
     chosen = (config.get("toolChoice") or {}).get("tool", {}).get("name")
     if chosen is not None and chosen not in names:

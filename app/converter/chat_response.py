@@ -1,0 +1,132 @@
+"""A Converse response → an OpenAI ``chat.completion`` object."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from app.converter.chat_request import ConverseCall
+from app.converter.content import thinking_block
+from app.errors import UpstreamError
+from app.tokens import count_tokens
+
+SYSTEM_FINGERPRINT = "fp_bedrock"
+# Bedrock stop reasons not listed here (malformed_model_output, malformed_tool_use and
+# any added later) end the answer without a better OpenAI equivalent: "stop".
+FINISH_REASONS = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "max_tokens": "length",
+    "model_context_window_exceeded": "length",
+    "tool_use": "tool_calls",
+    "content_filtered": "content_filter",
+    "guardrail_intervened": "content_filter",
+}
+_FENCED = re.compile(r"^\s*```[a-zA-Z]*\s*\n?(.*?)\n?\s*```\s*$", re.DOTALL)
+
+
+def converse_to_openai(
+    response: dict, *, model: str, call: ConverseCall, completion_id: str, created: int
+) -> dict:
+    """The chat.completion for one Converse answer; ``model`` is the id the client asked for."""
+    message = assistant_message(response["output"]["message"].get("content", []), call)
+    if call.json_object and "tool_calls" not in message:
+        message["content"] = checked_json(message["content"])
+    choice = {
+        "index": 0,
+        "message": message,
+        "logprobs": None,
+        "finish_reason": finish_reason(response.get("stopReason"), "tool_calls" in message),
+    }
+    return {
+        "id": completion_id,
+        "object": "chat.completion",
+        "created": created,
+        "model": model,
+        "system_fingerprint": SYSTEM_FINGERPRINT,
+        "choices": [choice],
+        "usage": usage_to_openai(response.get("usage") or {}, message.get("reasoning_content", "")),
+    }
+
+
+def assistant_message(blocks: list[dict], call: ConverseCall) -> dict:
+    texts: list[str] = []
+    tool_calls: list[dict] = []
+    reasoning: list[str] = []
+    thinking: list[dict] = []
+    structured: str | None = None
+    for block in blocks:
+        if "text" in block:
+            texts.append(block["text"])
+        elif "toolUse" in block:
+            use = block["toolUse"]
+            if use["name"] == call.structured_tool:
+                structured = json.dumps(use["input"])
+            else:
+                tool_calls.append(tool_call(use))
+        elif "reasoningContent" in block:
+            _add_reasoning(block["reasoningContent"], reasoning, thinking)
+    content = structured if structured is not None else ("".join(texts) if texts else None)
+    return _message(content, tool_calls, reasoning, thinking)
+
+
+def _add_reasoning(block: dict, reasoning: list[str], thinking: list[dict]) -> None:
+    if "reasoningText" in block:
+        reasoning.append(block["reasoningText"].get("text", ""))
+    signed = thinking_block(block)
+    if signed is not None:
+        thinking.append(signed)
+
+
+def _message(content: str | None, tool_calls: list, reasoning: list, thinking: list) -> dict:
+    message: dict = {"role": "assistant", "content": content}
+    if tool_calls:
+        message["tool_calls"] = tool_calls
+    if reasoning:
+        message["reasoning_content"] = "".join(reasoning)
+    if thinking:
+        message["thinking_blocks"] = thinking
+    message["refusal"] = None
+    return message
+
+
+def tool_call(use: dict) -> dict:
+    return {
+        "id": use["toolUseId"],
+        "type": "function",
+        "function": {"name": use["name"], "arguments": json.dumps(use["input"])},
+    }
+
+
+def finish_reason(stop_reason: str | None, has_tool_calls: bool) -> str:
+    reason = FINISH_REASONS.get(stop_reason or "", "stop")
+    # A tool_use stop whose only call was the structured-output tool is a finished answer.
+    return "stop" if reason == "tool_calls" and not has_tool_calls else reason
+
+
+def checked_json(content: str | None) -> str:
+    """json_object mode: the answer without code fences, or an error if it is not JSON."""
+    match = _FENCED.match(content or "")
+    text = match.group(1).strip() if match else (content or "")
+    try:
+        json.loads(text)
+    except ValueError:
+        raise UpstreamError("The model did not return valid JSON.") from None
+    return text
+
+
+def usage_to_openai(usage: dict, reasoning_text: str) -> dict:
+    """OpenAI counts cached input in prompt_tokens; Bedrock reports it apart."""
+    cache_read = usage.get("cacheReadInputTokens", 0)
+    prompt = usage.get("inputTokens", 0) + cache_read + usage.get("cacheWriteInputTokens", 0)
+    completion = usage.get("outputTokens", 0)
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+        "prompt_tokens_details": {"cached_tokens": cache_read},
+        # Bedrock gives no separate count of reasoning tokens.
+        "completion_tokens_details": {
+            "reasoning_tokens": count_tokens(reasoning_text) if reasoning_text else 0
+        },
+    }

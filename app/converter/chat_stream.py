@@ -1,0 +1,188 @@
+"""ConverseStream events → OpenAI ``chat.completion.chunk`` dicts.
+
+This is the hot path: one small dict per Bedrock delta, built directly. Tool calls are
+numbered 0, 1, … within the message whatever Bedrock's contentBlockIndex. With a
+structured-output tool, its argument fragments are the answer's ``content`` and any
+text the model writes is held back until it is clear whether that tool is called.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+
+from app.converter.chat_request import ConverseCall
+from app.converter.chat_response import SYSTEM_FINGERPRINT, finish_reason, usage_to_openai
+from app.converter.content import redacted_block
+
+_STRUCTURED = -1  # tool index standing for the structured-output tool
+
+
+def converse_stream_to_chunks(
+    events: Iterable[dict],
+    *,
+    model: str,
+    call: ConverseCall,
+    completion_id: str,
+    created: int,
+    include_usage: bool,
+) -> Iterator[dict]:
+    """Yield the chunks for one streamed answer; a usage chunk last when asked for."""
+    stream = _ChunkStream(model, call, completion_id, created, include_usage)
+    for event in events:
+        if "contentBlockDelta" in event:
+            chunk = stream.delta(event["contentBlockDelta"])
+            if chunk is not None:
+                yield chunk
+        elif "contentBlockStart" in event:
+            chunk = stream.block_start(event["contentBlockStart"])
+            if chunk is not None:
+                yield chunk
+        elif "messageStart" in event:
+            yield stream.chunk({"role": "assistant", "content": ""})
+        elif "messageStop" in event:
+            yield from stream.stop(event["messageStop"])
+        elif "metadata" in event and include_usage:
+            yield stream.usage_chunk(event["metadata"].get("usage") or {})
+
+
+class _ChunkStream:
+    """The state one answer needs between events."""
+
+    def __init__(self, model: str, call: ConverseCall, completion_id: str, created: int, include_usage: bool):
+        self.model = model
+        self.structured_tool = call.structured_tool
+        self.completion_id = completion_id
+        self.created = created
+        self.include_usage = include_usage
+        self.tool_index: dict[int, int] = {}  # contentBlockIndex → OpenAI tool call index
+        self.tool_count = 0
+        self.reasoning: list[str] = []
+        self.block_reasoning: dict[int, list[str]] = {}
+        self.held_text: list[str] | None = [] if call.structured_tool else None
+        self.structured_seen = False
+
+    def chunk(self, delta: dict, finish: str | None = None) -> dict:
+        chunk = {
+            "id": self.completion_id,
+            "object": "chat.completion.chunk",
+            "created": self.created,
+            "model": self.model,
+            "system_fingerprint": SYSTEM_FINGERPRINT,
+            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
+        }
+        if self.include_usage:
+            chunk["usage"] = None
+        return chunk
+
+    def delta(self, event: dict) -> dict | None:
+        delta = event["delta"]
+        if "text" in delta:
+            return self._text(delta["text"])
+        if "toolUse" in delta:
+            return self._tool_input(event.get("contentBlockIndex", 0), delta["toolUse"].get("input", ""))
+        if "reasoningContent" in delta:
+            return self._reasoning(event.get("contentBlockIndex", 0), delta["reasoningContent"])
+        return None
+
+    def _text(self, text: str) -> dict | None:
+        if not text:
+            return None
+        if self.held_text is not None:
+            if not self.structured_seen:
+                self.held_text.append(text)
+            return None
+        return self.chunk({"content": text})
+
+    def _tool_input(self, block: int, fragment: str) -> dict | None:
+        index = self.tool_index.get(block)
+        if not fragment or index is None:
+            return None
+        if index == _STRUCTURED:
+            return self.chunk({"content": fragment})
+        return self.chunk({"tool_calls": [{"index": index, "function": {"arguments": fragment}}]})
+
+    def _reasoning(self, block: int, reasoning: dict) -> dict | None:
+        if "text" in reasoning:
+            self.reasoning.append(reasoning["text"])
+            self.block_reasoning.setdefault(block, []).append(reasoning["text"])
+            return self.chunk({"reasoning_content": reasoning["text"]})
+        if "signature" in reasoning:
+            text = "".join(self.block_reasoning.pop(block, ()))
+            signed = {"type": "thinking", "thinking": text, "signature": reasoning["signature"]}
+            return self.chunk({"thinking_blocks": [signed]})
+        if "redactedContent" in reasoning:
+            return self.chunk({"thinking_blocks": [redacted_block(reasoning["redactedContent"])]})
+        return None
+
+    def block_start(self, event: dict) -> dict | None:
+        use = event.get("start", {}).get("toolUse")
+        if use is None:
+            return None
+        block = event.get("contentBlockIndex", 0)
+        if use["name"] == self.structured_tool:
+            self.tool_index[block] = _STRUCTURED
+            self.structured_seen = True
+            return None
+        self.tool_index[block] = index = self.tool_count
+        self.tool_count += 1
+        call = {"index": index, "id": use["toolUseId"], "type": "function"}
+        call["function"] = {"name": use["name"], "arguments": ""}
+        return self.chunk({"tool_calls": [call]})
+
+    def stop(self, event: dict) -> Iterator[dict]:
+        if self.held_text and not self.structured_seen:
+            yield self.chunk({"content": "".join(self.held_text)})
+        yield self.chunk({}, finish_reason(event.get("stopReason"), self.tool_count > 0))
+
+    def usage_chunk(self, usage: dict) -> dict:
+        return {
+            "id": self.completion_id,
+            "object": "chat.completion.chunk",
+            "created": self.created,
+            "model": self.model,
+            "system_fingerprint": SYSTEM_FINGERPRINT,
+            "choices": [],
+            "usage": usage_to_openai(usage, "".join(self.reasoning)),
+        }
+
+
+def events_from_converse_response(response: dict) -> Iterator[dict]:
+    """The ConverseStream events that would have carried ``response``."""
+    message = response["output"]["message"]
+    yield {"messageStart": {"role": message.get("role", "assistant")}}
+    for index, block in enumerate(message.get("content", [])):
+        yield from _block_events(block, index)
+    yield {"messageStop": {"stopReason": response.get("stopReason", "end_turn")}}
+    metadata = {"usage": response.get("usage") or {}, "metrics": response.get("metrics") or {}}
+    yield {"metadata": metadata}
+
+
+def _block_events(block: dict, index: int) -> Iterator[dict]:
+    if "toolUse" in block:
+        use = block["toolUse"]
+        start = {"toolUse": {"toolUseId": use["toolUseId"], "name": use["name"]}}
+        yield {"contentBlockStart": {"start": start, "contentBlockIndex": index}}
+        yield _delta(index, {"toolUse": {"input": json.dumps(use["input"])}})
+    elif "text" in block:
+        yield _delta(index, {"text": block["text"]})
+    elif "reasoningContent" in block:
+        for part in _reasoning_deltas(block["reasoningContent"]):
+            yield _delta(index, {"reasoningContent": part})
+    else:
+        return
+    yield {"contentBlockStop": {"contentBlockIndex": index}}
+
+
+def _reasoning_deltas(reasoning: dict) -> list[dict]:
+    if "redactedContent" in reasoning:
+        return [{"redactedContent": reasoning["redactedContent"]}]
+    text = reasoning.get("reasoningText") or {}
+    parts = [{"text": text.get("text", "")}]
+    if text.get("signature"):
+        parts.append({"signature": text["signature"]})
+    return parts
+
+
+def _delta(index: int, delta: dict) -> dict:
+    return {"contentBlockDelta": {"delta": delta, "contentBlockIndex": index}}

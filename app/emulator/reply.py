@@ -1,0 +1,104 @@
+"""The scripted model: turns a validated Converse request into content, stop reason, usage."""
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+
+from app.emulator.catalogue import Model
+from app.emulator.directives import Script
+from app.emulator.prompt import Prompt, read_prompt
+from app.emulator.state import EmulatorState
+from app.emulator.thinking import sign, thinking_config
+from app.emulator.usage import compute_usage
+
+
+@dataclass
+class Reply:
+    """What the emulated model answered."""
+
+    blocks: list[dict]
+    stop_reason: str
+    usage: dict
+    script: Script
+
+
+def build_reply(model: Model, model_id: str, body: dict, state: EmulatorState) -> Reply:
+    prompt = read_prompt(body)
+    script = prompt.script
+    tools = _tool_blocks(prompt)
+    texts = _texts(model_id, body, prompt, bool(tools))
+    texts, cut = (texts, None) if script.echo else _limit(texts, body)
+    if cut:
+        tools = []
+    reasoning = _reasoning_block(model, body, prompt)
+    blocks = [*reasoning, *({"text": t} for t in texts if t), *tools]
+    stop = script.stop or cut or ("tool_use" if tools else "end_turn")
+    return Reply(blocks, stop, compute_usage(model_id, body, blocks, script, state), script)
+
+
+def _texts(model_id: str, body: dict, prompt: Prompt, has_tools: bool) -> list[str]:
+    script = prompt.script
+    if script.echo:
+        return [json.dumps({**body, "modelId": model_id})]
+    if script.replies:
+        return list(script.replies)
+    if script.words is not None:
+        return [" ".join(f"word{i}" for i in range(1, script.words + 1))]
+    if has_tools:
+        return []
+    if prompt.tool_results and not prompt.has_text:
+        results = "; ".join(f"{tool_id}={text}" for tool_id, text in prompt.tool_results)
+        return [f"Tool results: {results}"]
+    return [f"Echo: {prompt.user_text}".rstrip()]
+
+
+def _tool_blocks(prompt: Prompt) -> list[dict]:
+    blocks = []
+    for index, (name, args) in enumerate(prompt.script.tools):
+        seed = f"{index}\0{name}\0{json.dumps(args)}\0{prompt.user_text}"
+        tool_id = "tooluse_" + hashlib.sha256(seed.encode()).hexdigest()[:22]
+        blocks.append({"toolUse": {"toolUseId": tool_id, "name": name, "input": args}})
+    return blocks
+
+
+def _reasoning_block(model: Model, body: dict, prompt: Prompt) -> list[dict]:
+    text = prompt.script.reasoning
+    if text is None and (thinking_config(body) or model.can("always_reasoning")):
+        text = f"Thinking about: {prompt.user_text or 'the tool results'}"
+    if text is None:
+        return []
+    reasoning = {"text": text}
+    if model.provider == "Anthropic":
+        reasoning["signature"] = sign(text)
+    return [{"reasoningContent": {"reasoningText": reasoning}}]
+
+
+def _limit(texts: list[str], body: dict) -> tuple[list[str], str | None]:
+    """Honour maxTokens (in words) and stopSequences across the text blocks, in order."""
+    config = body.get("inferenceConfig") or {}
+    budget = config.get("maxTokens")
+    sequences = config.get("stopSequences") or []
+    kept: list[str] = []
+    for text in texts:
+        cut_text, reason, used = _cut(text, budget, sequences)
+        kept.append(cut_text)
+        if reason:
+            return kept, reason
+        budget = None if budget is None else budget - used
+    return kept, None
+
+
+def _cut(text: str, budget: int | None, sequences: list[str]) -> tuple[str, str | None, int]:
+    """(text up to the earliest cut, why it was cut, words used)."""
+    spans = list(re.finditer(r"\S+", text))
+    cuts = []
+    if budget is not None and len(spans) > budget:
+        cuts.append((spans[budget - 1].end() if budget else 0, "max_tokens"))
+    found = [text.find(s) for s in sequences if s in text]
+    if found:
+        cuts.append((min(found), "stop_sequence"))
+    if not cuts:
+        return text, None, len(spans)
+    end, reason = min(cuts)
+    return text[:end], reason, len(text[:end].split())

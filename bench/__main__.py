@@ -1,0 +1,73 @@
+"""``python -m bench [--smoke] [--scenario NAME ...] [--check]``: the gateway against its floor.
+
+Starts the Bedrock emulator and gunicorn+gevent gateways as processes of their own, runs
+each scenario with the gateway and a bare boto3 client interleaved, prints the table and
+writes JSON (and Markdown) to bench/results/. Exits 1 when a scenario fails or a request
+comes back broken; with ``--check``, also when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import traceback
+
+from bench import report
+from bench.measure import Row
+from bench.plan import FULL, SMOKE
+from bench.procs import Emulator
+from bench.scenarios import Context, chat, cold_start, embeddings, models, slow_streams, stream
+
+SCENARIOS = {
+    "chat": chat.run,
+    "stream": stream.run,
+    "slow-streams": slow_streams.run,
+    "embeddings": embeddings.run,
+    "models": models.run,
+    "cold-start": cold_start.run,
+}
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, one round (CI)")
+    parser.add_argument("--scenario", action="append", choices=list(SCENARIOS), help="repeatable; default all")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--gunicorn-config", default="gunicorn.conf.py", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def run_all(ctx: Context, names: list[str]) -> None:
+    for name in names:
+        started = time.perf_counter()
+        print(f"[bench] {name} ...", file=sys.stderr, flush=True)
+        try:
+            SCENARIOS[name](ctx)
+        except Exception as exc:  # one broken scenario still leaves the others' figures
+            traceback.print_exc()
+            ctx.add(Row(name, "ERROR", None, None, "", passed=False, note=f"{type(exc).__name__}: {exc}"[:300]))
+        print(f"[bench] {name} done in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(sys.argv[1:] if argv is None else argv)
+    plan, mode = (SMOKE, "smoke") if args.smoke else (FULL, "full")
+    names = args.scenario or list(SCENARIOS)
+    emulator = Emulator()
+    ctx = Context(plan, emulator, gateway_config=args.gunicorn_config)
+    try:
+        run_all(ctx, names)
+    finally:
+        ctx.close()
+        emulator.stop()
+    print(report.text_table(ctx.rows))
+    path = report.write(ctx.rows, ctx.raw, plan, mode)
+    print(f"\n{report.describe(report.machine())}\nresults: {path}")
+    broken = [row for row in ctx.rows if row.passed is False and row.metric in ("ERROR", "requests intact")]
+    missed = [row for row in ctx.rows if row.passed is False]
+    return 1 if broken or (args.check and missed) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,193 @@
+"""The load generator: ``python -m bench.loadgen`` reads a job (JSON) on stdin, prints results.
+
+Raw HTTP/1.1 with keep-alive over asyncio streams, one connection per concurrent client:
+it costs less CPU per request than any client library, so the two cores go to the
+servers under test. Responses are checked after the timed window, not during it.
+
+Job keys: ``port``, ``requests`` (list of {method, path, headers, body}, cycled),
+``concurrency``, ``total``, ``warmup``, ``ramp_s`` (clients start evenly over it), ``expect`` ({kind, count}: see ``checks``),
+``cpu_roots`` (process trees whose CPU the timed window is charged with), ``rss_pids``
+(sampled while it runs), ``probe`` ({path, interval}: one more client timing that path
+meanwhile).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+
+from bench import checks, cpu
+
+RSS_INTERVAL = 0.2
+
+
+def encode(port: int, spec: dict) -> bytes:
+    body = spec.get("body", "").encode()
+    lines = [f"{spec.get('method', 'GET')} {spec['path']} HTTP/1.1", f"Host: 127.0.0.1:{port}"]
+    lines += [f"{name}: {value}" for name, value in spec.get("headers", {}).items()]
+    if body:
+        lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, float | None, bool]:
+    """(status, body, time of the first body byte, keep-alive) of one response."""
+    head = (await reader.readuntil(b"\r\n\r\n")).lower()
+    status = int(head[9:12])
+    keep_alive = b"connection: close" not in head
+    if b"transfer-encoding: chunked" in head:
+        body, first = await _read_chunked(reader)
+        return status, body, first, keep_alive
+    marker = head.find(b"content-length:")
+    if marker < 0:
+        body = await reader.read()
+        return status, body, time.perf_counter(), False
+    length = int(head[marker + 15 : head.index(b"\r\n", marker)])
+    body = await reader.readexactly(length)
+    return status, body, time.perf_counter(), keep_alive
+
+
+async def _read_chunked(reader: asyncio.StreamReader) -> tuple[bytes, float | None]:
+    parts, first = [], None
+    while True:
+        size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+        if size == 0:
+            await reader.readuntil(b"\r\n")
+            return b"".join(parts), first
+        parts.append((await reader.readexactly(size + 2))[:-2])
+        if first is None:
+            first = time.perf_counter()
+
+
+class Connection:
+    """One keep-alive connection, reopened when the server closes it."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def send(self, raw: bytes) -> dict:
+        if self.streams is None:
+            self.streams = await asyncio.open_connection("127.0.0.1", self.port, limit=1 << 20)
+        reader, writer = self.streams
+        start = time.perf_counter()
+        writer.write(raw)
+        status, body, first, keep_alive = await read_response(reader)
+        end = time.perf_counter()
+        if not keep_alive:
+            await self.close()
+        return {"status": status, "body": body, "latency": end - start, "ttfb": (first or end) - start}
+
+    async def close(self) -> None:
+        if self.streams is not None:
+            self.streams[1].close()
+            self.streams = None
+
+
+class Run:
+    """Counters shared by the clients of one timed phase."""
+
+    def __init__(self, raws: list[bytes], total: int):
+        self.raws, self.total, self.next, self.open, self.results = raws, total, 0, 0, []
+
+    def take(self) -> bytes | None:
+        if self.next >= self.total:
+            return None
+        raw = self.raws[self.next % len(self.raws)]
+        self.next += 1
+        return raw
+
+
+async def client(connection: Connection, run: Run, delay: float = 0.0) -> None:
+    await asyncio.sleep(delay)
+    while (raw := run.take()) is not None:
+        run.open += 1
+        try:
+            run.results.append(await connection.send(raw))
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as exc:
+            run.results.append({"error": f"{type(exc).__name__}: {exc}"})
+            await connection.close()
+        finally:
+            run.open -= 1
+
+
+async def probe(port: int, spec: dict, stop: asyncio.Event) -> list[tuple[float, float]]:
+    """(seconds since start, latency) of ``spec['path']`` every ``interval`` s until ``stop``."""
+    connection, raw, timings, start = Connection(port), encode(port, spec), [], time.perf_counter()
+    while not stop.is_set():
+        result = await connection.send(raw)
+        latency = result["latency"] if result["status"] == 200 else float("inf")
+        timings.append((time.perf_counter() - start, latency))
+        try:
+            await asyncio.wait_for(stop.wait(), spec.get("interval", 0.1))
+        except TimeoutError:
+            pass
+    await connection.close()
+    return timings
+
+
+async def sample_rss(pids: list[int], run: Run, stop: asyncio.Event) -> list[dict]:
+    samples = []
+    while not stop.is_set():
+        samples.append({"open": run.open, "rss_kib": sum(cpu.rss_kib(pid) for pid in pids)})
+        try:
+            await asyncio.wait_for(stop.wait(), RSS_INTERVAL)
+        except TimeoutError:
+            pass
+    return samples
+
+
+async def phase(connections: list[Connection], raws: list[bytes], total: int) -> Run:
+    run = Run(raws, total)
+    await asyncio.gather(*(client(connection, run) for connection in connections))
+    return run
+
+
+async def main(job: dict) -> dict:
+    port = job["port"]
+    raws = [encode(port, spec) for spec in job["requests"]]
+    connections = [Connection(port) for _ in range(job["concurrency"])]
+    if job.get("warmup"):
+        await phase(connections, raws, job["warmup"])
+    rss_pids = job.get("rss_pids", [])
+    rss_before = sum(cpu.rss_kib(pid) for pid in rss_pids)
+    stop = asyncio.Event()
+    run = Run(raws, job["total"])
+    side = [asyncio.ensure_future(sample_rss(rss_pids, run, stop))]
+    if job.get("probe"):
+        side.append(asyncio.ensure_future(probe(port, job["probe"], stop)))
+    cpu_before, self_before = cpu.tree_cpu_seconds(job.get("cpu_roots", [])), cpu.self_cpu_seconds()
+    start = time.perf_counter()
+    ramp = job.get("ramp_s", 0) / len(connections)
+    await asyncio.gather(*(client(connection, run, index * ramp) for index, connection in enumerate(connections)))
+    wall = time.perf_counter() - start
+    cpu_used = cpu.tree_cpu_seconds(job.get("cpu_roots", [])) - cpu_before
+    self_used = cpu.self_cpu_seconds() - self_before
+    stop.set()
+    samples, *probed = await asyncio.gather(*side)
+    for connection in connections:
+        await connection.close()
+    return {
+        "wall": wall,
+        "cpu": cpu_used,
+        "client_cpu": self_used,
+        "rss_before_kib": rss_before,
+        "rss_samples": samples,
+        "probe": probed[0] if probed else [],
+        "results": [_checked(result, job.get("expect", {})) for result in run.results],
+    }
+
+
+def _checked(result: dict, expect: dict) -> dict:
+    """The result without its body, with the verdict of ``checks`` on it."""
+    if "body" not in result:
+        return {**result, "ok": False, "chunks": 0}
+    body = result.pop("body")
+    verdict = checks.check(expect.get("kind", "any"), result["status"], body, expect.get("count", 0))
+    return {**result, **verdict, "bytes": len(body)}
+
+
+if __name__ == "__main__":
+    sys.stdout.write(json.dumps(asyncio.run(main(json.load(sys.stdin)))))

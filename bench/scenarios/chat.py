@@ -1,0 +1,64 @@
+"""1. Non-streaming chat at concurrency 1 and 32: throughput, latency, CPU per request."""
+
+from __future__ import annotations
+
+from bench.measure import Row, interleave, median
+from bench.scenarios import Context, chat_request, converse_kwargs, intact_row, prompt
+
+ADDED_P50_MS = 2.0
+CPU_RATIO = 1.5
+
+
+def run(ctx: Context) -> None:
+    plan = ctx.plan
+    cases = [(1, 1, plan.chat_c1)] + [(32, workers, plan.chat_c32) for workers in plan.workers]
+    for concurrency, workers, total in cases:
+        measure(ctx, concurrency, workers, total)
+
+
+def measure(ctx: Context, concurrency: int, workers: int, total: int) -> None:
+    text = prompt(ctx.plan.chat_words)
+    gateway = ctx.gateway(workers)
+    common = {
+        "concurrency": concurrency,
+        "total": total,
+        "warmup": max(2 * concurrency, 10),
+        "expect": {"kind": "chat", "count": ctx.plan.chat_words},
+    }
+    rounds = interleave(
+        ctx.plan.rounds,
+        {
+            "gateway": lambda: ctx.load(gateway, {**common, "requests": [chat_request(text)]}),
+            "floor": lambda: ctx.floor({**common, "op": "converse", "units": [[converse_kwargs(text)]]}),
+        },
+    )
+    name = f"1 chat c={concurrency}, {workers} worker{'s' if workers > 1 else ''}"
+    ctx.raw[name] = rounds
+    g, f = rounds["gateway"], rounds["floor"]
+    p50_g, p50_f = median(g, "p50_ms"), median(f, "p50_ms")
+    cpu_g, cpu_f = median(g, "cpu_per_req_ms"), median(f, "cpu_per_req_ms")
+    latency_target = concurrency == 1
+    ctx.add(
+        intact_row(name, g, f),
+        Row(name, "requests/s", median(g, "rps"), median(f, "rps"), "req/s"),
+        Row(
+            name,
+            "p50 latency",
+            p50_g,
+            p50_f,
+            "ms",
+            f"added < {ADDED_P50_MS:g} ms" if latency_target else "",
+            (p50_g - p50_f < ADDED_P50_MS) if latency_target else None,
+            f"added {p50_g - p50_f:+.2f} ms",
+        ),
+        Row(name, "p99 latency", median(g, "p99_ms"), median(f, "p99_ms"), "ms"),
+        Row(
+            name,
+            "CPU per request (gateway tree vs boto3 caller)",
+            cpu_g,
+            cpu_f,
+            "ms",
+            f"<= {CPU_RATIO:g}x",
+            cpu_g / cpu_f <= CPU_RATIO if cpu_f else None,
+        ),
+    )

@@ -1,0 +1,72 @@
+"""4. Embeddings: one large request fanned out to Bedrock; overlap, CPU per text, base64."""
+
+from __future__ import annotations
+
+from bench.measure import Row, interleave, median
+from bench.scenarios import Context, intact_row, post
+
+COHERE = "cohere.embed-english-v3"
+COHERE_BATCH = 96
+TITAN = "amazon.titan-embed-text-v2:0"
+FANOUT = 16  # the gateway's EMBEDDING_CONCURRENCY default
+
+
+def texts(count: int, first_ms: int) -> list[str]:
+    """Distinct short texts, each scripting the upstream delay of the call that carries it."""
+    return [f"Text number {index} about gateway benchmarks.\n@@latency first={first_ms}" for index in range(count)]
+
+
+def cohere_units(inputs: list[str]) -> list[dict]:
+    return [
+        {"modelId": COHERE, "body": {"texts": inputs[start : start + COHERE_BATCH],
+                                     "input_type": "search_document", "truncate": "END"}}
+        for start in range(0, len(inputs), COHERE_BATCH)
+    ]  # fmt: skip
+
+
+def titan_units(inputs: list[str]) -> list[dict]:
+    return [{"modelId": TITAN, "body": {"inputText": text, "normalize": True}} for text in inputs]
+
+
+def run(ctx: Context) -> None:
+    plan = ctx.plan
+    measure(ctx, COHERE, texts(plan.cohere_texts, plan.cohere_first_ms), cohere_units, plan.cohere_first_ms)
+    measure(ctx, TITAN, texts(plan.titan_texts, plan.titan_first_ms), titan_units, plan.titan_first_ms)
+
+
+def measure(ctx: Context, model: str, inputs: list[str], units, first_ms: int) -> None:
+    gateway = ctx.gateway(1)
+    calls = units(inputs)
+    common = {"concurrency": 1, "total": ctx.plan.embed_requests, "warmup": 1,
+              "expect": {"kind": "embeddings", "count": len(inputs)}}  # fmt: skip
+
+    def through_gateway(encoding: str):
+        body = {"model": model, "input": inputs, "encoding_format": encoding}
+        return lambda: ctx.load(gateway, {**common, "requests": [post("/v1/embeddings", body)]})
+
+    rounds = interleave(
+        ctx.plan.rounds,
+        {
+            "gateway": through_gateway("float"),
+            "base64": through_gateway("base64"),
+            "floor": lambda: ctx.floor({**common, "op": "invoke_model", "units": [calls], "fanout": FANOUT}),
+        },
+    )
+    name = f"4 embeddings {model}: {len(inputs)} texts, {len(calls)} calls of {first_ms} ms"
+    ctx.raw[name] = rounds
+    g, b, f = rounds["gateway"], rounds["base64"], rounds["floor"]
+    serial = median(f, "serial_s") * 1000
+    wall_g = median(g, "p50_ms")
+    ctx.add(
+        intact_row(name, g + b, f),
+        Row(name, "wall time per request (float)", wall_g, median(f, "p50_ms"), "ms",
+            "overlapped: < serial sum / 4", wall_g < serial / 4, f"serial sum {serial:.0f} ms"),
+        Row(name, "wall time per request (base64)", median(b, "p50_ms"), median(f, "p50_ms"), "ms"),
+        Row(name, "CPU per text (float)", cpu_per_text(g, inputs), cpu_per_text(f, inputs), "us"),
+        Row(name, "CPU per text (base64)", cpu_per_text(b, inputs), cpu_per_text(f, inputs), "us",
+            note=f"response {median(b, 'bytes_per_req') / 1e6:.1f} MB vs {median(g, 'bytes_per_req') / 1e6:.1f} MB float"),
+    )  # fmt: skip
+
+
+def cpu_per_text(summaries: list[dict], inputs: list[str]) -> float:
+    return median(summaries, "cpu_per_req_ms") * 1000 / len(inputs)

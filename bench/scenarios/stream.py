@@ -1,0 +1,68 @@
+"""2. Streaming chat, 300 tokens: first byte added over Bedrock's first event, CPU per chunk."""
+
+from __future__ import annotations
+
+from bench.measure import Row, interleave, median
+from bench.scenarios import Context, chat_request, converse_kwargs, intact_row, prompt
+
+ADDED_TTFB_MS = 5.0
+CPU_RATIO = 2.0
+
+
+def run(ctx: Context) -> None:
+    plan = ctx.plan
+    gateway = ctx.gateway(1)
+    expect = {"kind": "sse", "count": plan.stream_words}
+    text = prompt(plan.stream_words, plan.stream_first_ms, plan.stream_token_ms)
+    first = _pair(ctx, gateway, text, expect, 1, plan.stream_ttfb_total)
+    name = f"2 stream {plan.stream_words} tokens c=1"
+    g, f = first["gateway"], first["floor"]
+    ttfb_g, ttfb_f = median(g, "ttfb_p50_ms"), median(f, "ttfb_p50_ms")
+    ctx.add(
+        intact_row(name, g, f),
+        Row(
+            name,
+            "time to first byte (p50; upstream first event at "
+            f"{plan.stream_first_ms} ms)",
+            ttfb_g,
+            ttfb_f,
+            "ms",
+            f"added < {ADDED_TTFB_MS:g} ms",
+            ttfb_g - ttfb_f < ADDED_TTFB_MS,
+            f"added {ttfb_g - ttfb_f:+.2f} ms",
+        ),
+        Row(name, "whole stream (p50)", median(g, "p50_ms"), median(f, "p50_ms"), "ms"),
+    )
+    ctx.raw[name] = first
+    text = prompt(plan.stream_words, 0, plan.stream_token_ms)
+    rounds = _pair(ctx, gateway, text, expect, plan.stream_cpu_concurrency, plan.stream_cpu_total)
+    name = f"2 stream {plan.stream_words} tokens c={plan.stream_cpu_concurrency}"
+    ctx.raw[name] = rounds
+    g, f = rounds["gateway"], rounds["floor"]
+    cpu_g, cpu_f = median(g, "cpu_per_chunk_us"), median(f, "cpu_per_chunk_us")
+    ctx.add(
+        intact_row(name, g, f),
+        Row(
+            name,
+            "CPU per relayed chunk vs per decoded event",
+            cpu_g,
+            cpu_f,
+            "us",
+            f"<= {CPU_RATIO:g}x",
+            cpu_g / cpu_f <= CPU_RATIO if cpu_f else None,
+            f"{median(g, 'chunks') / max(median(g, 'n'), 1):.0f} chunks vs "
+            f"{median(f, 'chunks') / max(median(f, 'n'), 1):.0f} events per stream",
+        ),
+        Row(name, "CPU per stream", median(g, "cpu_per_req_ms"), median(f, "cpu_per_req_ms"), "ms"),
+    )
+
+
+def _pair(ctx: Context, gateway, text: str, expect: dict, concurrency: int, total: int) -> dict:
+    common = {"concurrency": concurrency, "total": total, "warmup": concurrency, "expect": expect}
+    return interleave(
+        ctx.plan.rounds,
+        {
+            "gateway": lambda: ctx.load(gateway, {**common, "requests": [chat_request(text, stream=True)]}),
+            "floor": lambda: ctx.floor({**common, "op": "converse_stream", "units": [[converse_kwargs(text)]]}),
+        },
+    )
