@@ -18,10 +18,18 @@ CATALOGUE = "catalogue"
 SETTINGS = "settings"
 
 
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # botocore's INFO lines (credential and endpoint discovery) are noise in a service log.
+    quiet = max(logging.WARNING, logging.getLevelName(settings.log_level))
+    for name in ("botocore", "boto3", "urllib3"):
+        logging.getLogger(name).setLevel(quiet)
+
+
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the WSGI app; settings default to the environment, validated once."""
     settings = settings or Settings.from_env(os.environ)
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.json.ensure_ascii = False

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import time
 import uuid
 from collections.abc import Iterator
@@ -31,12 +30,18 @@ def create_chat_completion() -> Response:
     call = openai_to_converse(
         body, model, ImageLoader(settings()), prompt_caching=settings().enable_prompt_caching
     )
-    ids = {"model": body["model"], "call": call, "completion_id": _completion_id(), "created": int(time.time())}
+    ids = {
+        "model": body["model"],
+        "call": call,
+        "completion_id": _completion_id(),
+        "created": int(time.time()),
+    }
     if not body.get("stream"):
         return jsonify(converse_to_openai(bedrock().converse(call.kwargs), **ids))
     include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-    chunks = converse_stream_to_chunks(_events(model, call), include_usage=include_usage, **ids)
-    return stream_response(_started(chunks))
+    events = _events(model, call)
+    chunks = converse_stream_to_chunks(events, include_usage=include_usage, **ids)
+    return stream_response(_started(chunks, events))
 
 
 def _completion_id() -> str:
@@ -50,18 +55,21 @@ def _events(model: ModelInfo, call: ConverseCall) -> Iterator[dict]:
     return events_from_converse_response(bedrock().converse(call.kwargs))
 
 
-def _started(chunks: Iterator[dict]) -> Iterator[dict]:
+def _started(chunks: Iterator[dict], events: Iterator[dict]) -> Iterator[dict]:
     """Pull the first chunk now, so an error before the first byte is a plain HTTP error."""
-    first = next(chunks, None)
-    if first is None:
-        return chunks
-    return _chain_closing(first, chunks)
-
-
-def _chain_closing(first: dict, rest: Iterator[dict]) -> Iterator[dict]:
     try:
-        yield from itertools.chain((first,), rest)
+        first = next(chunks)
+    except BaseException:
+        events.close()
+        raise
+    return _relay(first, chunks, events)
+
+
+def _relay(first: dict, chunks: Iterator[dict], events: Iterator[dict]) -> Iterator[dict]:
+    """Yield every chunk; on exit, even a client disconnect, release the Bedrock stream."""
+    try:
+        yield first
+        yield from chunks
     finally:
-        close = getattr(rest, "close", None)
-        if close is not None:
-            close()
+        chunks.close()
+        events.close()
