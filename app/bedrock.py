@@ -98,9 +98,7 @@ class Bedrock:
         with translate_errors():
             summaries = self.control.list_foundation_models()["modelSummaries"]
             profiles = [
-                profile
-                for kind in ("SYSTEM_DEFINED", "APPLICATION")
-                for profile in self._profiles(kind)
+                profile for kind in ("SYSTEM_DEFINED", "APPLICATION") for profile in self._profiles(kind)
             ]
         return summaries, profiles
 
@@ -147,7 +145,8 @@ def from_client_error(exc: ClientError) -> errors.GatewayError:
     if code in _QUIET_CODES or cls is errors.PermissionDeniedError:
         log.warning("Bedrock refused access: %s: %s", code, upstream_message)
         return errors.PermissionDeniedError(
-            "Amazon Bedrock denied access to this model. Check model access and the gateway's IAM permissions.",
+            "Amazon Bedrock denied access to this model. "
+            "Check model access and the gateway's IAM permissions.",
             code="bedrock_access_denied",
         )
     header = exc.response.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("retry-after")

@@ -72,9 +72,7 @@ class ModelNotFoundError(NotFoundError):
     code = "model_not_found"
 
     def __init__(self, model: str, *, param: str = "model"):
-        super().__init__(
-            f"The model `{model}` does not exist or you do not have access to it.", param=param
-        )
+        super().__init__(f"The model `{model}` does not exist or you do not have access to it.", param=param)
 
 
 class MethodNotAllowedError(InvalidRequestError):

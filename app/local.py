@@ -57,7 +57,7 @@ def banner(port: str, key: str, emulated: bool) -> str:
         "Point the OpenAI SDK at it:\n"
         f"  export OPENAI_BASE_URL=http://localhost:{port}/api/v1\n"
         f"  export OPENAI_API_KEY={key}\n"
-        f"  curl -s $OPENAI_BASE_URL/models -H \"Authorization: Bearer $OPENAI_API_KEY\"\n"
+        f'  curl -s $OPENAI_BASE_URL/models -H "Authorization: Bearer $OPENAI_API_KEY"\n'
     )
 
 
@@ -75,11 +75,18 @@ def main() -> int:
         children.append(emulator)
         wait_until_up(f"http://127.0.0.1:{port}/_emulator/stats", emulator)
         env = emulator_environment(env, port)
-    gateway = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], env=env)
+    gateway = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], env=env
+    )
     children.append(gateway)
     try:
         wait_until_up(f"http://127.0.0.1:{env['PORT']}/health", gateway)
-        print(banner(env["PORT"], env["API_KEY"].split(",")[0] if env.get("API_KEY") else "<your key>", emulated), flush=True)
+        print(
+            banner(
+                env["PORT"], env["API_KEY"].split(",")[0] if env.get("API_KEY") else "<your key>", emulated
+            ),
+            flush=True,
+        )
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         return gateway.wait()
     except KeyboardInterrupt:

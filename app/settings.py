@@ -120,9 +120,7 @@ class Settings:
     bedrock_max_pool_connections: int = _env("BEDROCK_MAX_POOL_CONNECTIONS", _positive_int, 1000)
 
     default_model: str = _env("DEFAULT_MODEL", str.strip, "anthropic.claude-3-5-sonnet-20240620-v1:0")
-    default_embedding_model: str = _env(
-        "DEFAULT_EMBEDDING_MODEL", str.strip, "cohere.embed-multilingual-v3"
-    )
+    default_embedding_model: str = _env("DEFAULT_EMBEDDING_MODEL", str.strip, "cohere.embed-multilingual-v3")
     model_aliases: Mapping[str, str] = _env("MODEL_ALIASES", _alias_map, None)
     model_cache_ttl: float = _env("MODEL_CACHE_TTL", _non_negative_float, 3600.0)
     model_refresh_interval: float = _env("MODEL_REFRESH_INTERVAL", _non_negative_float, 60.0)

@@ -40,9 +40,7 @@ def encode_stream(chunks: Iterable[dict], request_id: str) -> Iterator[bytes]:
         return
     except Exception:
         log.exception("unexpected error while streaming (request id %s)", request_id)
-        yield error_event(
-            GatewayError(f"The server had an error while streaming (request id {request_id}).")
-        )
+        yield error_event(GatewayError(f"The server had an error while streaming (request id {request_id})."))
         return
     finally:
         close = getattr(chunks, "close", None)

@@ -80,7 +80,9 @@ class EmulatorControl:
         self.url = url
 
     def _call(self, path: str, method: str = "GET") -> dict:
-        request = urllib.request.Request(self.url + path, method=method, data=b"" if method == "POST" else None)
+        request = urllib.request.Request(
+            self.url + path, method=method, data=b"" if method == "POST" else None
+        )
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read() or b"{}")
 

@@ -16,13 +16,18 @@ def assert_openai_error(response, status, type_, code=None, param=None):
 
 
 def test_unknown_route_is_404(client):
-    error = assert_openai_error(client.get("/v1/nothing", headers=AUTH), 404, "invalid_request_error", "not_found")
+    error = assert_openai_error(
+        client.get("/v1/nothing", headers=AUTH), 404, "invalid_request_error", "not_found"
+    )
     assert error["message"] == "Unknown request URL: GET /v1/nothing."
 
 
 def test_wrong_method_is_405(client):
     assert_openai_error(
-        client.delete("/v1/chat/completions", headers=AUTH), 405, "invalid_request_error", "method_not_allowed"
+        client.delete("/v1/chat/completions", headers=AUTH),
+        405,
+        "invalid_request_error",
+        "method_not_allowed",
     )
 
 
@@ -31,13 +36,17 @@ def test_wrong_method_is_405(client):
     [b"{not json", b"[1, 2]", b'"text"', b"", b"\xff\xfe"],
 )
 def test_a_body_that_is_not_a_json_object_is_400(client, body):
-    response = client.post("/v1/chat/completions", data=body, headers={**AUTH, "Content-Type": "application/json"})
+    response = client.post(
+        "/v1/chat/completions", data=body, headers={**AUTH, "Content-Type": "application/json"}
+    )
     assert_openai_error(response, 400, "invalid_request_error")
 
 
 def test_deeply_nested_json_is_400_not_a_crash(client):
     body = b'{"model": "x", "messages": ' + b"[" * 50_000 + b"]" * 50_000 + b"}"
-    assert_openai_error(client.post("/v1/chat/completions", data=body, headers=AUTH), 400, "invalid_request_error")
+    assert_openai_error(
+        client.post("/v1/chat/completions", data=body, headers=AUTH), 400, "invalid_request_error"
+    )
 
 
 def test_an_oversize_body_is_413(make_app):

@@ -5,7 +5,6 @@ import time
 import pytest
 
 from app.emulator.serve import start_in_thread
-
 from tests.conftest import AUTH
 
 APP_ARN = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/teamclaude01"

@@ -9,7 +9,9 @@ from app.settings import Settings
 FM_ARN = "arn:aws:bedrock:us-east-1::foundation-model/"
 
 
-def summary(model_id, *, inputs=("TEXT",), outputs=("TEXT",), streaming=True, types=("ON_DEMAND",), status="ACTIVE"):
+def summary(
+    model_id, *, inputs=("TEXT",), outputs=("TEXT",), streaming=True, types=("ON_DEMAND",), status="ACTIVE"
+):
     return {
         "modelId": model_id,
         "modelArn": FM_ARN + model_id,
@@ -25,7 +27,8 @@ def summary(model_id, *, inputs=("TEXT",), outputs=("TEXT",), streaming=True, ty
 def profile(profile_id, model_id, *, kind="SYSTEM_DEFINED", arn=None):
     return {
         "inferenceProfileId": profile_id,
-        "inferenceProfileArn": arn or f"arn:aws:bedrock:us-east-1:123456789012:inference-profile/{profile_id}",
+        "inferenceProfileArn": arn
+        or f"arn:aws:bedrock:us-east-1:123456789012:inference-profile/{profile_id}",
         "models": [{"modelArn": FM_ARN + model_id}],
         "status": "ACTIVE",
         "type": kind,
@@ -33,8 +36,14 @@ def profile(profile_id, model_id, *, kind="SYSTEM_DEFINED", arn=None):
 
 
 SUMMARIES = [
-    summary("anthropic.claude-3-5-sonnet-20240620-v1:0", inputs=("TEXT", "IMAGE"), types=("ON_DEMAND", "INFERENCE_PROFILE")),
-    summary("anthropic.claude-3-7-sonnet-20250219-v1:0", inputs=("TEXT", "IMAGE"), types=("INFERENCE_PROFILE",)),
+    summary(
+        "anthropic.claude-3-5-sonnet-20240620-v1:0",
+        inputs=("TEXT", "IMAGE"),
+        types=("ON_DEMAND", "INFERENCE_PROFILE"),
+    ),
+    summary(
+        "anthropic.claude-3-7-sonnet-20250219-v1:0", inputs=("TEXT", "IMAGE"), types=("INFERENCE_PROFILE",)
+    ),
     summary("anthropic.claude-v2:1", status="LEGACY"),
     summary("anthropic.claude-instant-v1", status="EOL"),
     summary("ai21.j2-ultra-v1", streaming=False),
@@ -169,10 +178,15 @@ class TestCatalogue:
         lister.fail = True
         clock.now += 7200
         assert [m.id for m in catalogue.list_models()] == before
-        assert catalogue.resolve("us.anthropic.claude-3-7-sonnet-20250219-v1:0").family.reasoning == "anthropic"
+        assert (
+            catalogue.resolve("us.anthropic.claude-3-7-sonnet-20250219-v1:0").family.reasoning == "anthropic"
+        )
 
     def test_configured_defaults_stand_in_when_bedrock_was_never_listed(self, settings):
         catalogue = Catalogue(settings, CountingLister(fail=True), FakeClock())
-        assert [m.id for m in catalogue.list_models()] == ["anthropic.claude-3-5-sonnet-20240620-v1:0", APP_ARN]
+        assert [m.id for m in catalogue.list_models()] == [
+            "anthropic.claude-3-5-sonnet-20240620-v1:0",
+            APP_ARN,
+        ]
         assert catalogue.resolve("gpt-4").id == "anthropic.claude-3-5-sonnet-20240620-v1:0"
         assert catalogue.resolve("text-embedding-3-small", purpose="embedding").is_embedding

@@ -23,8 +23,14 @@ def test_several_api_keys_are_split_on_commas():
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        ('{"gpt-4o": "us.anthropic.claude-sonnet-4-20250514-v1:0"}', {"gpt-4o": "us.anthropic.claude-sonnet-4-20250514-v1:0"}),
-        ("fast=amazon.nova-micro-v1:0, smart=us.deepseek.r1-v1:0", {"fast": "amazon.nova-micro-v1:0", "smart": "us.deepseek.r1-v1:0"}),
+        (
+            '{"gpt-4o": "us.anthropic.claude-sonnet-4-20250514-v1:0"}',
+            {"gpt-4o": "us.anthropic.claude-sonnet-4-20250514-v1:0"},
+        ),
+        (
+            "fast=amazon.nova-micro-v1:0, smart=us.deepseek.r1-v1:0",
+            {"fast": "amazon.nova-micro-v1:0", "smart": "us.deepseek.r1-v1:0"},
+        ),
         ("", {}),
     ],
 )
