@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import TYPE_CHECKING
 
-from flask import Flask
-
-from app import auth, bedrock, cors
-from app.api import bp as api_bp
-from app.api.health import bp as health_bp
-from app.catalogue import Catalogue
-from app.errors import register_error_handlers
 from app.settings import Settings
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 CATALOGUE = "catalogue"
 SETTINGS = "settings"
@@ -28,6 +25,16 @@ def configure_logging(settings: Settings) -> None:
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the WSGI app; settings default to the environment, validated once."""
+    # Imported here, not at the top, so that `python -m app.emulator` can monkey-patch with
+    # gevent before Flask, boto3 and ssl load, and pure modules import without them.
+    from flask import Flask
+
+    from app import auth, bedrock, cors
+    from app.api import bp as api_bp
+    from app.api.health import bp as health_bp
+    from app.catalogue import Catalogue
+    from app.errors import register_error_handlers
+
     settings = settings or Settings.from_env(os.environ)
     configure_logging(settings)
     app = Flask(__name__)

@@ -57,7 +57,8 @@ def client_config(settings: Settings) -> Config:
     return Config(
         connect_timeout=settings.bedrock_connect_timeout,
         read_timeout=settings.bedrock_read_timeout,
-        retries={"max_attempts": settings.bedrock_max_attempts, "mode": settings.bedrock_retry_mode},
+        # total_max_attempts counts the first try; botocore's max_attempts would not.
+        retries={"total_max_attempts": settings.bedrock_max_attempts, "mode": settings.bedrock_retry_mode},
         max_pool_connections=settings.bedrock_max_pool_connections,
         tcp_keepalive=True,
     )
@@ -140,6 +141,8 @@ def translate_errors() -> Iterator[None]:
 
 def from_client_error(exc: ClientError) -> errors.GatewayError:
     code = exc.response.get("Error", {}).get("Code", "")
+    # Exception events inside a ConverseStream carry lowerCamel names (throttlingException).
+    code = code[:1].upper() + code[1:]
     upstream_message = exc.response.get("Error", {}).get("Message") or code
     cls, retry_after = ERROR_MAP.get(code, (_fallback_class(exc), None))
     if code in _QUIET_CODES or cls is errors.PermissionDeniedError:

@@ -46,7 +46,7 @@ _FAMILIES: tuple[tuple[str, Family], ...] = (
     (r"anthropic\.claude-(v2|instant)", Family("claude-2", tools=False)),
     (r"amazon\.nova-(pro|lite|micro|premier)", Family("nova", prompt_caching=True)),
     (r"amazon\.titan-text", Family("titan-text", tools=False, system=False)),
-    (r"meta\.llama(3-[1-9]|4)", Family("llama-tools")),
+    (r"meta\.llama(3-[1-9]-|4)", Family("llama-tools")),
     (r"meta\.llama", Family("llama", tools=False)),
     (r"deepseek\.r1", Family("deepseek-r1", tools=False, reasoning="deepseek")),
     (r"mistral\.(mistral-large|mistral-small|pixtral)", Family("mistral-tools")),

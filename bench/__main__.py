@@ -1,9 +1,11 @@
-"""``python -m bench [--smoke] [--scenario NAME ...] [--check]``: the gateway against its floor.
+"""``python -m bench [--smoke] [--scenario NAME ...] [--check] [--profile DIR]``: gateway vs floor.
 
 Starts the Bedrock emulator and gunicorn+gevent gateways as processes of their own, runs
 each scenario with the gateway and a bare boto3 client interleaved, prints the table and
 writes JSON (and Markdown) to bench/results/. Exits 1 when a scenario fails or a request
-comes back broken; with ``--check``, also when a target is missed.
+comes back broken; with ``--check``, also when a target is missed. ``--profile DIR``
+records the gateway workers with py-spy during every gateway load (figures from such a
+run are not comparable: the sampler takes CPU too) and prints where the time went.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ import argparse
 import sys
 import time
 import traceback
+from pathlib import Path
 
-from bench import report
+from bench import profile, report
 from bench.measure import Row
 from bench.plan import FULL, SMOKE
 from bench.procs import Emulator
@@ -32,21 +35,25 @@ SCENARIOS = {
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, one round (CI)")
-    parser.add_argument("--scenario", action="append", choices=list(SCENARIOS), help="repeatable; default all")
+    parser.add_argument(
+        "--scenario", action="append", choices=list(SCENARIOS), help="repeatable; default all"
+    )
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
-    parser.add_argument("--gunicorn-config", default="gunicorn.conf.py", help=argparse.SUPPRESS)
+    parser.add_argument("--profile", type=Path, metavar="DIR", help="py-spy the workers; raw stacks to DIR")
     return parser.parse_args(argv)
 
 
 def run_all(ctx: Context, names: list[str]) -> None:
     for name in names:
-        started = time.perf_counter()
+        started, ctx.scenario = time.perf_counter(), name
         print(f"[bench] {name} ...", file=sys.stderr, flush=True)
         try:
             SCENARIOS[name](ctx)
         except Exception as exc:  # one broken scenario still leaves the others' figures
             traceback.print_exc()
-            ctx.add(Row(name, "ERROR", None, None, "", passed=False, note=f"{type(exc).__name__}: {exc}"[:300]))
+            ctx.add(
+                Row(name, "ERROR", None, None, "", passed=False, note=f"{type(exc).__name__}: {exc}"[:300])
+            )
         print(f"[bench] {name} done in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
 
 
@@ -55,7 +62,10 @@ def main(argv: list[str] | None = None) -> int:
     plan, mode = (SMOKE, "smoke") if args.smoke else (FULL, "full")
     names = args.scenario or list(SCENARIOS)
     emulator = Emulator()
-    ctx = Context(plan, emulator, gateway_config=args.gunicorn_config)
+    ctx = Context(plan, emulator)
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
+        ctx.profile_dir, ctx.py_spy = args.profile, profile.find_py_spy()
     try:
         run_all(ctx, names)
     finally:
@@ -64,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     print(report.text_table(ctx.rows))
     path = report.write(ctx.rows, ctx.raw, plan, mode)
     print(f"\n{report.describe(report.machine())}\nresults: {path}")
+    if args.profile:
+        print("\nProfiles (py-spy, gateway workers)\n" + profile.summarize_dir(args.profile))
     broken = [row for row in ctx.rows if row.passed is False and row.metric in ("ERROR", "requests intact")]
     missed = [row for row in ctx.rows if row.passed is False]
     return 1 if broken or (args.check and missed) else 0

@@ -50,4 +50,6 @@ def check(kind: str, status: int, body: bytes, expected: int) -> dict:
         ok, chunks = KINDS[kind](body, expected)
     except (ValueError, KeyError, IndexError, TypeError) as exc:
         return {"ok": False, "chunks": 0, "error": f"{type(exc).__name__}: {exc}"}
-    return {"ok": ok, "chunks": chunks} if ok else {"ok": False, "chunks": chunks, "error": body[:300].decode()}
+    return (
+        {"ok": ok, "chunks": chunks} if ok else {"ok": False, "chunks": chunks, "error": body[:300].decode()}
+    )

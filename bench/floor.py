@@ -39,18 +39,20 @@ def make_clients(endpoint: str, pool: int) -> dict:
         tcp_keepalive=True,
     )
     session = boto3.session.Session(aws_access_key_id="bench", aws_secret_access_key="bench")
-    make = lambda service: session.client(service, region_name="us-east-1", endpoint_url=endpoint, config=config)  # noqa: E731
-    return {"runtime": make("bedrock-runtime"), "control": make("bedrock")}
+    return {
+        name: session.client(name, region_name="us-east-1", endpoint_url=endpoint, config=config)
+        for name in ("bedrock-runtime", "bedrock")
+    }
 
 
 def converse(clients: dict, kwargs: dict) -> tuple[float | None, int, int]:
     """(first event time, chunks, words) of one call; the same for every op."""
-    output = clients["runtime"].converse(**kwargs)["output"]["message"]["content"]
+    output = clients["bedrock-runtime"].converse(**kwargs)["output"]["message"]["content"]
     return None, 1, _words(block.get("text", "") for block in output)
 
 
 def converse_stream(clients: dict, kwargs: dict) -> tuple[float | None, int, int]:
-    stream = clients["runtime"].converse_stream(**kwargs)["stream"]
+    stream = clients["bedrock-runtime"].converse_stream(**kwargs)["stream"]
     first, events, text = None, 0, []
     for event in stream:
         if first is None:
@@ -62,7 +64,7 @@ def converse_stream(clients: dict, kwargs: dict) -> tuple[float | None, int, int
 
 
 def invoke_model(clients: dict, kwargs: dict) -> tuple[float | None, int, int]:
-    response = clients["runtime"].invoke_model(
+    response = clients["bedrock-runtime"].invoke_model(
         modelId=kwargs["modelId"],
         body=json.dumps(kwargs["body"]),
         contentType="application/json",
@@ -74,10 +76,15 @@ def invoke_model(clients: dict, kwargs: dict) -> tuple[float | None, int, int]:
 
 
 def list_models(clients: dict, kwargs: dict) -> tuple[float | None, int, int]:
-    return None, 1, len(clients["control"].list_foundation_models(**kwargs)["modelSummaries"])
+    return None, 1, len(clients["bedrock"].list_foundation_models(**kwargs)["modelSummaries"])
 
 
-OPS = {"converse": converse, "converse_stream": converse_stream, "invoke_model": invoke_model, "list_models": list_models}
+OPS = {
+    "converse": converse,
+    "converse_stream": converse_stream,
+    "invoke_model": invoke_model,
+    "list_models": list_models,
+}
 
 
 def _words(texts) -> int:
@@ -117,7 +124,6 @@ class Runner:
             "status": 200,
             "latency": end - start,
             "ttfb": min(item["first"] for item in done) - start,
-            "serial": sum(item["latency"] for item in done),
             "chunks": sum(item["chunks"] for item in done),
             "ok": count == self.job.get("expect", {}).get("count", count),
         }
@@ -143,7 +149,13 @@ def main(job: dict) -> dict:
     results = runner.phase(job["total"], job.get("ramp_s", 0.0))
     wall, cpu_used = time.perf_counter() - start, cpu.self_cpu_seconds() - cpu_before
     sampler.kill()
-    return {"wall": wall, "cpu": cpu_used, "rss_before_kib": rss_before, "rss_samples": samples, "results": results}
+    return {
+        "wall": wall,
+        "cpu": cpu_used,
+        "rss_before_kib": rss_before,
+        "rss_samples": samples,
+        "results": results,
+    }
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@ it costs less CPU per request than any client library, so the two cores go to th
 servers under test. Responses are checked after the timed window, not during it.
 
 Job keys: ``port``, ``requests`` (list of {method, path, headers, body}, cycled),
-``concurrency``, ``total``, ``warmup``, ``ramp_s`` (clients start evenly over it), ``expect`` ({kind, count}: see ``checks``),
+``concurrency``, ``total``, ``warmup``, ``ramp_s`` (clients start evenly over it),
+``expect`` ({kind, count}: see ``checks``),
 ``cpu_roots`` (process trees whose CPU the timed window is charged with), ``rss_pids``
 (sampled while it runs), ``probe`` ({path, interval}: one more client timing that path
 meanwhile).
@@ -161,7 +162,9 @@ async def main(job: dict) -> dict:
     cpu_before, self_before = cpu.tree_cpu_seconds(job.get("cpu_roots", [])), cpu.self_cpu_seconds()
     start = time.perf_counter()
     ramp = job.get("ramp_s", 0) / len(connections)
-    await asyncio.gather(*(client(connection, run, index * ramp) for index, connection in enumerate(connections)))
+    await asyncio.gather(
+        *(client(connection, run, index * ramp) for index, connection in enumerate(connections))
+    )
     wall = time.perf_counter() - start
     cpu_used = cpu.tree_cpu_seconds(job.get("cpu_roots", [])) - cpu_before
     self_used = cpu.self_cpu_seconds() - self_before

@@ -6,6 +6,8 @@ import statistics
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+COUNTS = ("", "calls")
+
 
 @dataclass
 class Row:
@@ -22,7 +24,8 @@ class Row:
 
     @property
     def ratio(self) -> float | None:
-        if self.gateway is None or not self.floor:
+        """gateway / floor, for the figures where a ratio means something (not counts)."""
+        if self.gateway is None or not self.floor or self.unit in COUNTS:
             return None
         return self.gateway / self.floor
 
@@ -56,7 +59,6 @@ def summarize(answer: dict) -> dict:
         "p50_ms": percentile(latencies, 50) * 1000,
         "p99_ms": percentile(latencies, 99) * 1000,
         "ttfb_p50_ms": percentile([result["ttfb"] for result in done], 50) * 1000,
-        "serial_s": statistics.mean([result["serial"] for result in done]) if done and "serial" in done[0] else None,
         "cpu_s": answer["cpu"],
         "cpu_per_req_ms": answer["cpu"] / max(len(results), 1) * 1000,
         "cpu_per_chunk_us": answer["cpu"] / max(chunks, 1) * 1e6,

@@ -128,9 +128,9 @@ def gateway_env(emulator: Emulator, workers: int, connections: int, **extra: str
 class Gateway(Server):
     """``gunicorn -c gunicorn.conf.py wsgi:app`` (gevent workers) against the emulator."""
 
-    def __init__(self, emulator: Emulator, workers: int, connections: int, config: str = "gunicorn.conf.py", **env):
+    def __init__(self, emulator: Emulator, workers: int, connections: int, **env: str):
         port = free_port()
-        command = [PYTHON, "-m", "gunicorn", "-c", config, "wsgi:app"]
+        command = [PYTHON, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"]
         environ = gateway_env(emulator, workers, connections, PORT=str(port), **env)
         super().__init__(f"gateway-{workers}w", command, environ, port)
         self.workers = workers

@@ -101,4 +101,7 @@ def write(rows: list[Row], raw: dict, plan: Plan, mode: str) -> Path:
 
 
 def describe(info: dict) -> str:
-    return f"{info['cpu']}, {info['cores']} cores, {info['memory_gib']} GiB, Linux {info['kernel']}, Python {info['python']}"
+    return (
+        f"{info['cpu']}, {info['cores']} cores, {info['memory_gib']} GiB, "
+        f"Linux {info['kernel']}, Python {info['python']}"
+    )

@@ -51,7 +51,7 @@ def fan_out(work: Callable[[Item], Result], items: Sequence[Item], limit: int) -
     if monkey.is_module_patched("socket"):
         pool = gevent.pool.Pool(size)
         try:
-            return list(pool.imap(work, items))
+            return [_unwrap(outcome) for outcome in pool.imap(_captured(work), items)]
         finally:
             pool.kill()
     executor = ThreadPoolExecutor(size, thread_name_prefix="embeddings")
@@ -59,6 +59,24 @@ def fan_out(work: Callable[[Item], Result], items: Sequence[Item], limit: int) -
         return list(executor.map(work, items))
     finally:
         executor.shutdown(cancel_futures=True)
+
+
+def _captured(work: Callable[[Item], Result]) -> Callable[[Item], Result | BaseException]:
+    """Hand a failure back as a value: gevent logs a traceback for every greenlet that raises."""
+
+    def run(item: Item) -> Result | BaseException:
+        try:
+            return work(item)
+        except Exception as exc:
+            return exc
+
+    return run
+
+
+def _unwrap(outcome: Result | BaseException) -> Result:
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
 
 
 def _unsupported_message(requested: str, model: ModelInfo) -> str:

@@ -9,6 +9,9 @@ the one place texts are fitted to those limits and split into calls.
 over 2,048 characters, far less than the 8,191 tokens OpenAI accepts, and document
 loaders such as LangChain's would otherwise fail. The gateway cuts such texts to the
 limit itself and asks Cohere to cut by tokens too; NONE makes an over-long text a 400.
+Nova takes the mode as its ``truncationMode``; Embed v4 (about 128k tokens) is sent no
+mode unless one is asked for, under the names Bedrock documents for it (LEFT, RIGHT).
+``input_type`` is Cohere's; Nova gets the matching ``embeddingPurpose``, Titan has none.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Scripted behaviour parsed from `@@` lines in the prompt.
 
-Directive lines (a line whose first non-blank characters are `@@`) are read from the
+Directive lines (a line whose first non-blank characters are `@@` followed by a letter,
+so diff hunks like "@@ -1,3 +1,4 @@" stay plain text) are read from the
 system text blocks, the text blocks of the LAST user message and the text content of
 its toolResult blocks. They are removed from the prompt before the reply is built
 (validation still sees the text exactly as sent, like Bedrock would).
@@ -29,6 +30,7 @@ An unknown directive or a malformed argument is a ValidationException.
 """
 
 import json
+import re
 import shlex
 from dataclasses import dataclass, field
 
@@ -81,8 +83,11 @@ class Script:
     fault: Fault | None = None
 
 
+DIRECTIVE_LINE = re.compile(r"\s*@@[A-Za-z]")
+
+
 def is_directive(line: str) -> bool:
-    return line.lstrip().startswith("@@")
+    return DIRECTIVE_LINE.match(line) is not None
 
 
 def split_directives(text: str) -> tuple[str, list[str]]:

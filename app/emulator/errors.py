@@ -30,23 +30,34 @@ def validation(message: str) -> BedrockError:
 
 
 @cache
+def service_shapes(service: str) -> dict:
+    """The `shapes` of a botocore service model (the wire spec the emulator follows)."""
+    return Loader().load_service_model(service, "service-2")["shapes"]
+
+
+@cache
 def error_shapes() -> dict[str, int]:
     """Every exception shape of bedrock-runtime and bedrock, mapped to its HTTP status."""
-    loader = Loader()
-    statuses: dict[str, int] = {}
-    for service in ("bedrock", "bedrock-runtime"):
-        shapes = loader.load_service_model(service, "service-2")["shapes"]
-        for name, shape in shapes.items():
-            if shape.get("exception"):
-                statuses[name] = shape.get("error", {}).get("httpStatusCode", 400)
-    return statuses
+    return {
+        name: shape.get("error", {}).get("httpStatusCode", 400)
+        for service in ("bedrock", "bedrock-runtime")
+        for name, shape in service_shapes(service).items()
+        if shape.get("exception")
+    }
 
 
 @cache
 def runtime_error_shapes() -> tuple[str, ...]:
     """The error shapes of bedrock-runtime (the ones the fault directive can raise)."""
-    shapes = Loader().load_service_model("bedrock-runtime", "service-2")["shapes"]
-    return tuple(sorted(name for name, s in shapes.items() if s.get("exception")))
+    return tuple(sorted(n for n, s in service_shapes("bedrock-runtime").items() if s.get("exception")))
+
+
+@cache
+def stream_exception_shapes() -> frozenset[str]:
+    """Error shapes that ConverseStreamOutput models as event-stream exception members."""
+    shapes = service_shapes("bedrock-runtime")
+    members = shapes["ConverseStreamOutput"]["members"].values()
+    return frozenset(m["shape"] for m in members if shapes[m["shape"]].get("exception"))
 
 
 def canonical_name(name: str) -> str | None:

@@ -7,16 +7,10 @@ from collections.abc import Iterator
 
 from app.emulator import eventstream
 from app.emulator.directives import Fault
+from app.emulator.errors import stream_exception_shapes
 from app.emulator.reply import Reply
 
 TOOL_FRAGMENT = 10
-STREAM_EXCEPTIONS = {
-    "InternalServerException",
-    "ModelStreamErrorException",
-    "ValidationException",
-    "ThrottlingException",
-    "ServiceUnavailableException",
-}
 
 
 def word_pieces(text: str) -> list[str]:
@@ -69,7 +63,7 @@ def reply_events(reply: Reply) -> Iterator[tuple[str, dict]]:
 
 def fault_message(fault: Fault) -> bytes:
     """A mid-stream error: a modelled exception event, or a generic error message."""
-    if fault.name in STREAM_EXCEPTIONS:
+    if fault.name in stream_exception_shapes():
         member = fault.name[0].lower() + fault.name[1:]
         return eventstream.exception(member, fault.message)
     return eventstream.error(fault.name, fault.message)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from bench.measure import Row, all_intact
 from bench.plan import Plan
 from bench.procs import AUTH, Emulator, Gateway, run_job
+from bench.profile import Recorder
 
 CHAT_MODEL = "anthropic.claude-3-5-sonnet-20240620-v1:0"
 
@@ -18,10 +21,13 @@ class Context:
 
     plan: Plan
     emulator: Emulator
-    gateway_config: str = "gunicorn.conf.py"
+    profile_dir: Path | None = None  # with py_spy: record the workers during every gateway load
+    py_spy: str = ""
+    scenario: str = ""
     rows: list[Row] = field(default_factory=list)
     raw: dict = field(default_factory=dict)
     _gateways: dict[int, Gateway] = field(default_factory=dict)
+    _loads: int = 0
 
     @property
     def connections(self) -> int:
@@ -35,7 +41,7 @@ class Context:
 
     def fresh_gateway(self, workers: int = 1) -> Gateway:
         """A new gateway of its own, warmed; the caller stops it."""
-        gateway = Gateway(self.emulator, workers, self.connections, config=self.gateway_config)
+        gateway = Gateway(self.emulator, workers, self.connections)
         gateway.warm()
         return gateway
 
@@ -49,7 +55,15 @@ class Context:
 
     def load(self, gateway: Gateway, job: dict, timeout: float = 600) -> dict:
         """A loadgen job against ``gateway``, its whole process tree charged for CPU."""
-        return run_job("bench.loadgen", {"port": gateway.port, "cpu_roots": [gateway.process.pid], **job}, timeout)
+        self._loads += 1
+        with self.recording(gateway, f"{self.scenario}.{self._loads:02d}.c{job['concurrency']}"):
+            job = {"port": gateway.port, "cpu_roots": [gateway.process.pid], **job}
+            return run_job("bench.loadgen", job, timeout)
+
+    def recording(self, gateway: Gateway, label: str):
+        if self.profile_dir is None:
+            return contextlib.nullcontext()
+        return Recorder(self.py_spy, self.profile_dir, label, gateway.worker_pids())
 
     def floor(self, job: dict, timeout: float = 600) -> dict:
         return run_job("bench.floor", {"endpoint": self.emulator.url, **job}, timeout)

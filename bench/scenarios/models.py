@@ -12,13 +12,19 @@ LISTING = "ListFoundationModels"
 def run(ctx: Context) -> None:
     plan = ctx.plan
     gateway = ctx.gateway(1)
-    common = {"concurrency": plan.models_concurrency, "total": plan.models_total, "warmup": plan.models_concurrency}
+    common = {
+        "concurrency": plan.models_concurrency,
+        "total": plan.models_total,
+        "warmup": plan.models_concurrency,
+    }
     calls: list[int] = []
 
     def through_gateway() -> dict:
         before = ctx.emulator.calls()[LISTING]
         request = {"method": "GET", "path": "/v1/models", "headers": AUTH}
-        answer = ctx.load(gateway, {**common, "requests": [request], "expect": {"kind": "models", "count": 1}})
+        answer = ctx.load(
+            gateway, {**common, "requests": [request], "expect": {"kind": "models", "count": 1}}
+        )
         calls.append(ctx.emulator.calls()[LISTING] - before)
         return answer
 

@@ -14,7 +14,12 @@ def run(ctx: Context) -> None:
     plan = ctx.plan
     streams, ramp = plan.slow_streams, plan.slow_ramp_s
     text = prompt(plan.slow_words, 0, plan.slow_token_ms)
-    job = {"concurrency": streams, "total": streams, "ramp_s": ramp, "expect": {"kind": "sse", "count": plan.slow_words}}
+    job = {
+        "concurrency": streams,
+        "total": streams,
+        "ramp_s": ramp,
+        "expect": {"kind": "sse", "count": plan.slow_words},
+    }
     gateway = ctx.fresh_gateway(1)  # a worker of its own: the memory figure starts from a warm, unused heap
     try:
         idle = ctx.load(gateway, {"requests": [PROBE], "concurrency": 1, "total": 100})

@@ -22,8 +22,7 @@ def run(ctx: Context) -> None:
         intact_row(name, g, f),
         Row(
             name,
-            "time to first byte (p50; upstream first event at "
-            f"{plan.stream_first_ms} ms)",
+            f"time to first byte (p50; upstream first event at {plan.stream_first_ms} ms)",
             ttfb_g,
             ttfb_f,
             "ms",
@@ -63,6 +62,8 @@ def _pair(ctx: Context, gateway, text: str, expect: dict, concurrency: int, tota
         ctx.plan.rounds,
         {
             "gateway": lambda: ctx.load(gateway, {**common, "requests": [chat_request(text, stream=True)]}),
-            "floor": lambda: ctx.floor({**common, "op": "converse_stream", "units": [[converse_kwargs(text)]]}),
+            "floor": lambda: ctx.floor(
+                {**common, "op": "converse_stream", "units": [[converse_kwargs(text)]]}
+            ),
         },
     )

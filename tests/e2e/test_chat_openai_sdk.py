@@ -34,7 +34,11 @@ def test_create_returns_a_parsed_chat_completion(openai_client):
     completion = openai_client.chat.completions.create(model=CLAUDE, messages=[user("Hello there")])
     choice = completion.choices[0]
     assert completion.id.startswith("chatcmpl-")
-    assert (completion.object, completion.model, completion.system_fingerprint) == ("chat.completion", CLAUDE, "fp_bedrock")
+    assert (completion.object, completion.model, completion.system_fingerprint) == (
+        "chat.completion",
+        CLAUDE,
+        "fp_bedrock",
+    )
     assert (choice.index, choice.finish_reason, choice.message.role, choice.message.content) == (
         0,
         "stop",
@@ -43,7 +47,10 @@ def test_create_returns_a_parsed_chat_completion(openai_client):
     )
     usage = completion.usage
     assert (usage.prompt_tokens, usage.completion_tokens, usage.total_tokens) == (2, 3, 5)
-    assert (usage.prompt_tokens_details.cached_tokens, usage.completion_tokens_details.reasoning_tokens) == (0, 0)
+    assert (usage.prompt_tokens_details.cached_tokens, usage.completion_tokens_details.reasoning_tokens) == (
+        0,
+        0,
+    )
 
 
 def test_stream_with_include_usage_ends_with_a_usage_chunk(openai_client):
@@ -59,7 +66,12 @@ def test_stream_with_include_usage_ends_with_a_usage_chunk(openai_client):
     assert "".join(c.choices[0].delta.content or "" for c in body) == "Streaming works fine."
     assert [c.choices[0].finish_reason for c in body][-1] == "stop"
     assert [c.usage for c in body] == [None] * len(body)
-    assert (last.choices, last.usage.prompt_tokens, last.usage.completion_tokens, last.usage.total_tokens) == ([], 1, 3, 4)
+    assert (
+        last.choices,
+        last.usage.prompt_tokens,
+        last.usage.completion_tokens,
+        last.usage.total_tokens,
+    ) == ([], 1, 3, 4)
 
 
 def test_tool_call_round_trip(openai_client):
@@ -67,7 +79,11 @@ def test_tool_call_round_trip(openai_client):
     message = first.choices[0].message
     assert (first.choices[0].finish_reason, message.content) == ("tool_calls", None)
     (call,) = message.tool_calls
-    assert (call.type, call.function.name, json.loads(call.function.arguments)) == ("function", "get_weather", {"city": "Paris"})
+    assert (call.type, call.function.name, json.loads(call.function.arguments)) == (
+        "function",
+        "get_weather",
+        {"city": "Paris"},
+    )
 
     second = openai_client.chat.completions.create(
         model=CLAUDE,
@@ -79,11 +95,15 @@ def test_tool_call_round_trip(openai_client):
 
 def test_streamed_tool_calls_accumulate_like_the_sdk_expects(openai_client):
     prompt = 'Both?\n@@tool get_weather {"city": "Paris"}\n@@tool get_weather {"city": "Oslo"}'
-    stream = openai_client.chat.completions.create(model=CLAUDE, messages=[user(prompt)], tools=[WEATHER_TOOL], stream=True)
+    stream = openai_client.chat.completions.create(
+        model=CLAUDE, messages=[user(prompt)], tools=[WEATHER_TOOL], stream=True
+    )
     calls: dict[int, dict] = {}
     for chunk in stream:
         for delta in chunk.choices[0].delta.tool_calls or []:
-            entry = calls.setdefault(delta.index, {"id": delta.id, "name": delta.function.name, "arguments": ""})
+            entry = calls.setdefault(
+                delta.index, {"id": delta.id, "name": delta.function.name, "arguments": ""}
+            )
             entry["arguments"] += delta.function.arguments or ""
     assert sorted(calls) == [0, 1]
     assert [(c["name"], json.loads(c["arguments"])) for c in calls.values()] == [
@@ -93,10 +113,17 @@ def test_streamed_tool_calls_accumulate_like_the_sdk_expects(openai_client):
     assert all(c["id"] for c in calls.values())
 
 
-@pytest.mark.parametrize(("raw", "mime"), [(jpeg_bytes(), "image/jpeg"), (png_bytes(), "image/png")], ids=["jpeg", "png"])
+@pytest.mark.parametrize(
+    ("raw", "mime"), [(jpeg_bytes(), "image/jpeg"), (png_bytes(), "image/png")], ids=["jpeg", "png"]
+)
 def test_base64_image_input(openai_client, raw, mime):
-    content = [{"type": "text", "text": "What is in this image?"}, {"type": "image_url", "image_url": {"url": data_url(raw, mime)}}]
-    completion = openai_client.chat.completions.create(model=CLAUDE, messages=[{"role": "user", "content": content}])
+    content = [
+        {"type": "text", "text": "What is in this image?"},
+        {"type": "image_url", "image_url": {"url": data_url(raw, mime)}},
+    ]
+    completion = openai_client.chat.completions.create(
+        model=CLAUDE, messages=[{"role": "user", "content": content}]
+    )
     assert completion.choices[0].message.content == "Echo: What is in this image?"
 
 
@@ -146,7 +173,9 @@ def test_guide_reasoning_streaming(guide_client):
 
 
 def test_deepseek_reasoning_content_through_the_sdk(openai_client):
-    response = openai_client.chat.completions.create(model=DEEPSEEK, messages=[user("which one is bigger, 3.9 or 3.11?")])
+    response = openai_client.chat.completions.create(
+        model=DEEPSEEK, messages=[user("which one is bigger, 3.9 or 3.11?")]
+    )
     message = response.choices[0].message
     assert (message.reasoning_content, message.content) == (
         "Thinking about: which one is bigger, 3.9 or 3.11?",
@@ -155,12 +184,18 @@ def test_deepseek_reasoning_content_through_the_sdk(openai_client):
 
 
 def test_thinking_blocks_survive_an_sdk_round_trip_with_tools(openai_client):
-    thinking = {"model": CLAUDE_37, "reasoning_effort": "low", "max_completion_tokens": 4096, "tools": [WEATHER_TOOL]}
+    thinking = {
+        "model": CLAUDE_37,
+        "reasoning_effort": "low",
+        "max_completion_tokens": 4096,
+        "tools": [WEATHER_TOOL],
+    }
     first = openai_client.chat.completions.create(messages=[ASK_WEATHER], **thinking).choices[0].message
     (call,) = first.tool_calls
     assert [block["type"] for block in first.thinking_blocks] == ["thinking"]
     second = openai_client.chat.completions.create(
-        messages=[ASK_WEATHER, first, {"role": "tool", "tool_call_id": call.id, "content": "Sunny"}], **thinking
+        messages=[ASK_WEATHER, first, {"role": "tool", "tool_call_id": call.id, "content": "Sunny"}],
+        **thinking,
     )
     assert second.choices[0].message.content == f"Tool results: {call.id}=Sunny"
 
@@ -169,8 +204,12 @@ def test_async_client_creates_and_streams(gateway_url):
     async def run():
         async with openai.AsyncOpenAI(base_url=gateway_url, api_key=API_KEY, max_retries=0) as client:
             completion = await client.chat.completions.create(model=CLAUDE, messages=[user("Hello async")])
-            stream = await client.chat.completions.create(model=CLAUDE, messages=[user("Hello stream")], stream=True)
-            pieces = [chunk.choices[0].delta.content async for chunk in stream if chunk.choices[0].delta.content]
+            stream = await client.chat.completions.create(
+                model=CLAUDE, messages=[user("Hello stream")], stream=True
+            )
+            pieces = [
+                chunk.choices[0].delta.content async for chunk in stream if chunk.choices[0].delta.content
+            ]
         return completion.choices[0].message.content, "".join(pieces)
 
     assert asyncio.run(run()) == ("Echo: Hello async", "Echo: Hello stream")
@@ -180,7 +219,9 @@ def test_one_gevent_worker_serves_slow_requests_concurrently(gateway_url):
     async def run():
         async with openai.AsyncOpenAI(base_url=gateway_url, api_key=API_KEY, max_retries=0) as client:
             asks = [
-                client.chat.completions.create(model=CLAUDE, messages=[user(f"Call {i}\n@@latency first=500")])
+                client.chat.completions.create(
+                    model=CLAUDE, messages=[user(f"Call {i}\n@@latency first=500")]
+                )
                 for i in range(6)
             ]
             return [c.choices[0].message.content for c in await asyncio.gather(*asks)]
@@ -196,7 +237,10 @@ def test_sdk_raises_rate_limit_error_with_retry_after(openai_client):
         openai_client.chat.completions.create(model=CLAUDE, messages=[user(prompt)])
     error = caught.value
     assert (error.status_code, error.type, error.code) == (429, "rate_limit_error", "service_quota_exceeded")
-    assert (error.response.headers["retry-after"], error.body["message"]) == ("10", "Amazon Bedrock: Quota used up.")
+    assert (error.response.headers["retry-after"], error.body["message"]) == (
+        "10",
+        "Amazon Bedrock: Quota used up.",
+    )
 
 
 @pytest.mark.parametrize(
@@ -210,7 +254,12 @@ def test_sdk_raises_rate_limit_error_with_retry_after(openai_client):
                         "role": "user",
                         "content": [
                             {"type": "text", "text": "What is this?"},
-                            {"type": "image_url", "image_url": {"url": "https://github.com/aws-samples/bedrock-access-gateway/blob/main/assets/obj-detect.png?raw=true"}},
+                            {
+                                "type": "image_url",
+                                "image_url": {
+                                    "url": "https://github.com/aws-samples/bedrock-access-gateway/blob/main/assets/obj-detect.png?raw=true"
+                                },
+                            },
                         ],
                     }
                 ]
@@ -223,7 +272,11 @@ def test_sdk_raises_rate_limit_error_with_retry_after(openai_client):
 def test_sdk_raises_bad_request_error_naming_the_param(openai_client, fields, param):
     with pytest.raises(openai.BadRequestError) as caught:
         openai_client.chat.completions.create(model=CLAUDE, **fields)
-    assert (caught.value.status_code, caught.value.type, caught.value.param) == (400, "invalid_request_error", param)
+    assert (caught.value.status_code, caught.value.type, caught.value.param) == (
+        400,
+        "invalid_request_error",
+        param,
+    )
 
 
 def test_sdk_raises_not_found_error_for_an_unknown_model(openai_client):
@@ -233,7 +286,8 @@ def test_sdk_raises_not_found_error_for_an_unknown_model(openai_client):
 
 
 def test_sdk_raises_api_error_when_the_stream_fails_midway(openai_client):
-    prompt = f"@@words 6\n@@fault ModelStreamErrorException when=midstream after=2 id={uuid.uuid4().hex} message=Lost it."
+    fault = f"@@fault ModelStreamErrorException when=midstream after=2 id={uuid.uuid4().hex} message=Lost it."
+    prompt = "@@words 6\n" + fault
     stream = openai_client.chat.completions.create(model=CLAUDE, messages=[user(prompt)], stream=True)
     received = []
     with pytest.raises(openai.APIError) as caught:
@@ -251,7 +305,13 @@ def test_sdk_raises_api_error_when_the_stream_fails_midway(openai_client):
 
 def test_models_list_shows_the_catalogue(openai_client):
     ids = [model.id for model in openai_client.models.list()]
-    assert {CLAUDE, CLAUDE_37, DEEPSEEK, "us.anthropic.claude-3-5-sonnet-20241022-v2:0", "amazon.nova-pro-v1:0"} <= set(ids)
+    assert {
+        CLAUDE,
+        CLAUDE_37,
+        DEEPSEEK,
+        "us.anthropic.claude-3-5-sonnet-20241022-v2:0",
+        "amazon.nova-pro-v1:0",
+    } <= set(ids)
     assert "cohere.embed-english-v3" not in ids
 
 
@@ -275,7 +335,9 @@ def test_chunks_reach_the_client_as_they_are_produced(gateway_url):
 
 def test_a_client_disconnect_releases_the_bedrock_stream(gateway_url, bedrock_emulator):
     url = urlsplit(gateway_url)
-    body = json.dumps({"model": CLAUDE, "messages": [user("@@words 500\n@@latency token=20")], "stream": True})
+    body = json.dumps(
+        {"model": CLAUDE, "messages": [user("@@words 500\n@@latency token=20")], "stream": True}
+    )
     request = (
         f"POST {url.path}/chat/completions HTTP/1.1\r\nHost: {url.netloc}\r\n"
         f"Authorization: Bearer {API_KEY}\r\nContent-Type: application/json\r\n"

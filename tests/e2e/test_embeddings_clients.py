@@ -1,5 +1,7 @@
 """The openai SDK and LangChain's OpenAIEmbeddings, unchanged, against gunicorn+gevent."""
 
+import time
+
 import openai
 import pytest
 from langchain_openai import OpenAIEmbeddings
@@ -38,6 +40,13 @@ class TestOpenAISDK:
         assert [item.embedding for item in response.data] == expected(TITAN_V2, texts, 256)
         assert bedrock_emulator.calls()["InvokeModel"] == 20
 
+    def test_calls_overlap_under_gevent(self, openai_client):
+        texts = [f"slow {i}\n@@latency first=500" for i in range(4)]
+        started = time.monotonic()
+        response = openai_client.embeddings.create(input=texts, model=TITAN_V2)
+        assert time.monotonic() - started < 1.5  # one after another would take 2 s
+        assert [item.embedding for item in response.data] == expected(TITAN_V2, texts, 1024)
+
     def test_past_the_cohere_batch_limit(self, openai_client, bedrock_emulator):
         texts = [f"document {i}" for i in range(200)]
         response = openai_client.embeddings.create(input=texts, model="text-embedding-3-small")
@@ -64,9 +73,13 @@ class TestOpenAISDK:
 class TestLangChain:
     @pytest.fixture
     def embeddings(self, gateway_url):
-        return OpenAIEmbeddings(model="text-embedding-3-large", base_url=gateway_url, api_key=API_KEY, max_retries=0)
+        return OpenAIEmbeddings(
+            model="text-embedding-3-large", base_url=gateway_url, api_key=API_KEY, max_retries=0
+        )
 
-    def test_embed_documents_sends_token_arrays_that_embed_the_original_text(self, embeddings, bedrock_emulator):
+    def test_embed_documents_sends_token_arrays_that_embed_the_original_text(
+        self, embeddings, bedrock_emulator
+    ):
         documents = [*TEXTS, "Ünïcödé and emoji 🎉 survive the token round trip."]
         assert embeddings.embed_documents(documents) == expected(COHERE_V3, documents, 1024)
         assert bedrock_emulator.requests(1)[0]["body"]["texts"] == documents

@@ -124,37 +124,45 @@ async def _one_stream(client: httpx.AsyncClient, text: str) -> str:
     return accumulate(events[:-1])["message"]["content"]
 
 
-async def _many_streams(base_url: str, upstream_url: str, count: int) -> dict:
-    limits = httpx.Limits(max_connections=count + 10)
+async def _peak_open_streams(bedrock: EmulatorControl, running: asyncio.Event) -> int:
+    peak = 0
+    while not running.is_set():
+        peak = max(peak, await asyncio.to_thread(bedrock.open_streams))
+        await asyncio.sleep(0.05)
+    return peak
+
+
+async def _many_streams(base_url: str, bedrock: EmulatorControl, texts: list[str]) -> dict:
+    limits = httpx.Limits(max_connections=len(texts) + 10)
     async with httpx.AsyncClient(base_url=base_url, headers=AUTH, limits=limits, timeout=60) as client:
-        texts = [f"stream {n} says {words(25)}" for n in range(count)]
-        started = time.monotonic()
-        tasks = [asyncio.create_task(_one_stream(client, text)) for text in texts]
-        await asyncio.sleep(0.4)
+        started, finished = time.monotonic(), asyncio.Event()
+        peak = asyncio.create_task(_peak_open_streams(bedrock, finished))
+        streams = asyncio.gather(*(_one_stream(client, text) for text in texts))
+        await asyncio.sleep(1.0)
         asked = time.monotonic()
         health = await client.get("/health")
         health_seconds = time.monotonic() - asked
-        open_while_running = await asyncio.to_thread(EmulatorControl(upstream_url).open_streams)
-        received = await asyncio.gather(*tasks)
+        received = await streams
+        finished.set()
         return {
-            "sent": texts,
             "received": received,
-            "health": health.status_code,
-            "health_seconds": health_seconds,
-            "open_while_running": open_while_running,
+            "health": (health.status_code, health_seconds),
+            "peak_open_streams": await peak,
             "seconds": time.monotonic() - started,
         }
 
 
 class TestConcurrency:
-    def test_one_worker_carries_200_slow_streams_at_once_and_each_arrives_intact(self, gateway, upstream, bedrock):
+    def test_one_worker_carries_200_slow_streams_at_once_and_each_arrives_intact(self, gateway, bedrock):
         assert len(procfs.children(gateway.pid)) == 1
-        result = asyncio.run(_many_streams(gateway.url, upstream.url, 200))
-        assert result["received"] == result["sent"]
-        # Each stream takes ~0.6 s of model time; one after another they would take 2 minutes.
-        assert result["open_while_running"] >= 150
+        texts = [f"stream {n} says {words(80)}" for n in range(200)]  # about 1.7 s of tokens each
+        result = asyncio.run(_many_streams(gateway.url, bedrock, texts))
+        assert result["received"] == texts
+        assert result["peak_open_streams"] >= 150
+        # One after another they would take about 6 minutes.
         assert result["seconds"] < 30
-        assert (result["health"], result["health_seconds"] < 1.0) == (200, True)
+        status, seconds = result["health"]
+        assert status == 200 and seconds < 1.0
         assert settled(bedrock) == 0
 
 
@@ -207,6 +215,9 @@ class TestUpstreamFaults:
         assert response.status_code == 429
         assert response.headers["retry-after"].isdigit()
         assert response.json()["error"]["type"] == "rate_limit_error"
+
+    def test_bedrock_max_attempts_counts_every_attempt_including_the_first(self, http, bedrock):
+        http.post("/v1/chat/completions", json=chat("@@fault ThrottlingException"))
         assert bedrock.calls()["Converse"] == 3
 
     def test_a_fault_after_the_first_byte_ends_the_stream_with_an_openai_error_event(self, http):
@@ -242,11 +253,13 @@ class TestUpstreamFaults:
 def test_concurrent_first_requests_for_a_non_default_model_all_succeed(upstream, log_dir):
     server = servers.start_gateway(gateway_env(upstream), log_dir, name="cold")
     try:
-        results: list[int] = []
+        barrier, results = threading.Barrier(20), []
 
         def embed() -> None:
             body = {"model": EMBEDDING_MODEL, "input": "cold start"}
             with httpx.Client(base_url=server.url, headers=AUTH, timeout=30) as client:
+                client.get("/health")  # connected, so the posts below leave together
+                barrier.wait()
                 results.append(client.post("/v1/embeddings", json=body).status_code)
 
         threads = [threading.Thread(target=embed) for _ in range(20)]

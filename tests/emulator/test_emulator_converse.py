@@ -198,3 +198,7 @@ def test_image_input_is_accepted_by_vision_model(runtime):
     image = {"image": {"format": "png", "source": {"bytes": png}}}
     messages = [{"role": "user", "content": [{"text": "what is this"}, image]}]
     assert reply_text(runtime.converse(modelId=HAIKU, messages=messages)) == "Echo: what is this"
+
+
+def test_diff_hunk_lines_are_plain_text_not_directives(runtime):
+    assert reply_text(ask(runtime, "@@ -1,2 +1,2 @@\n-a\n+b")) == "Echo: @@ -1,2 +1,2 @@ -a +b"

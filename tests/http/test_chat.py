@@ -97,14 +97,21 @@ CACHE_POINT = {"cachePoint": {"type": "default"}}
         ),
         pytest.param(
             [
-                {"role": "system", "content": [{"type": "text", "text": "One."}, {"type": "text", "text": "Two."}]},
+                {
+                    "role": "system",
+                    "content": [{"type": "text", "text": "One."}, {"type": "text", "text": "Two."}],
+                },
                 user("Hi"),
                 assistant("Hello."),
                 {"role": "system", "content": "Three."},
                 user("Again\n@@echo"),
             ],
             [text("One."), text("Two."), text("Three.")],
-            [turn("user", text("Hi")), turn("assistant", text("Hello.")), turn("user", text("Again\n@@echo"))],
+            [
+                turn("user", text("Hi")),
+                turn("assistant", text("Hello.")),
+                turn("user", text("Again\n@@echo")),
+            ],
             id="every-system-part-wherever-it-stands",
         ),
         pytest.param(
@@ -116,11 +123,20 @@ CACHE_POINT = {"cachePoint": {"type": "default"}}
         pytest.param(
             [user("Hi"), assistant("One."), assistant("Two."), user("Go on\n@@echo")],
             None,
-            [turn("user", text("Hi")), turn("assistant", text("One."), text("Two.")), turn("user", text("Go on\n@@echo"))],
+            [
+                turn("user", text("Hi")),
+                turn("assistant", text("One."), text("Two.")),
+                turn("user", text("Go on\n@@echo")),
+            ],
             id="consecutive-assistant-turns-merged",
         ),
         pytest.param(
-            [{"role": "user", "content": [{"type": "text", "text": "  \n "}, {"type": "text", "text": "Hi\n@@echo"}]}],
+            [
+                {
+                    "role": "user",
+                    "content": [{"type": "text", "text": "  \n "}, {"type": "text", "text": "Hi\n@@echo"}],
+                }
+            ],
             None,
             [turn("user", text("Hi\n@@echo"))],
             id="blank-text-part-dropped",
@@ -139,7 +155,9 @@ CACHE_POINT = {"cachePoint": {"type": "default"}}
         ),
     ],
 )
-def test_system_prompts_and_turns_reach_converse_alternating_and_without_blank_text(client, messages, system, turns):
+def test_system_prompts_and_turns_reach_converse_alternating_and_without_blank_text(
+    client, messages, system, turns
+):
     sent = converse_request(client, messages=messages)
     assert (sent.get("system"), sent["messages"]) == (system, turns)
 
@@ -147,7 +165,10 @@ def test_system_prompts_and_turns_reach_converse_alternating_and_without_blank_t
 def test_a_conversation_opening_with_an_assistant_greeting_still_reaches_converse(client):
     sent = converse_request(client, messages=[assistant("Hello! How can I help?"), user("Hi\n@@echo")])
     assert [t["role"] for t in sent["messages"]] == ["user", "assistant", "user"]
-    assert sent["messages"][1:] == [turn("assistant", text("Hello! How can I help?")), turn("user", text("Hi\n@@echo"))]
+    assert sent["messages"][1:] == [
+        turn("assistant", text("Hello! How can I help?")),
+        turn("user", text("Hi\n@@echo")),
+    ]
 
 
 WEATHER_CALL = call("call_1", "get_weather", '{"city": "Paris"}')
@@ -167,10 +188,16 @@ TIME_CALL = call("call_2", "get_time", "")
             id="call-and-result",
         ),
         pytest.param(
-            [user("Weather?"), assistant("Let me check.", tool_calls=[WEATHER_CALL]), tool("call_1", "Sunny")],
+            [
+                user("Weather?"),
+                assistant("Let me check.", tool_calls=[WEATHER_CALL]),
+                tool("call_1", "Sunny"),
+            ],
             [
                 turn("user", text("Weather?")),
-                turn("assistant", text("Let me check."), tool_use("call_1", "get_weather", {"city": "Paris"})),
+                turn(
+                    "assistant", text("Let me check."), tool_use("call_1", "get_weather", {"city": "Paris"})
+                ),
                 turn("user", tool_result("call_1", "Sunny")),
             ],
             id="text-then-call",
@@ -194,7 +221,12 @@ TIME_CALL = call("call_2", "get_time", "")
             id="parallel-calls-results-in-one-user-turn",
         ),
         pytest.param(
-            [user("Weather?"), assistant(None, tool_calls=[WEATHER_CALL]), tool("call_1", "Sunny"), user("Thanks!")],
+            [
+                user("Weather?"),
+                assistant(None, tool_calls=[WEATHER_CALL]),
+                tool("call_1", "Sunny"),
+                user("Thanks!"),
+            ],
             [
                 turn("user", text("Weather?")),
                 turn("assistant", tool_use("call_1", "get_weather", {"city": "Paris"})),
@@ -211,7 +243,11 @@ def test_tool_history_becomes_tool_use_and_tool_result_blocks(client, history, t
 
 
 def test_a_tool_call_id_bedrock_refuses_is_replaced_the_same_way_in_call_and_result(client):
-    history = [user("Weather?"), assistant(None, tool_calls=[call("call:1/x", "get_weather", "{}")]), tool("call:1/x", "Sunny")]
+    history = [
+        user("Weather?"),
+        assistant(None, tool_calls=[call("call:1/x", "get_weather", "{}")]),
+        tool("call:1/x", "Sunny"),
+    ]
     sent = converse_request(client, messages=[ECHO, *history], tools=[WEATHER_TOOL])
     use_id = sent["messages"][1]["content"][0]["toolUse"]["toolUseId"]
     result_id = sent["messages"][2]["content"][0]["toolResult"]["toolUseId"]
@@ -230,9 +266,14 @@ IMAGES = [
 
 @pytest.mark.parametrize(("raw", "mime", "fmt"), IMAGES)
 def test_base64_images_arrive_as_image_bytes_in_the_format_of_their_content(client, raw, mime, fmt):
-    content = [{"type": "text", "text": "What is this?\n@@echo"}, {"type": "image_url", "image_url": {"url": data_url(raw, mime)}}]
+    content = [
+        {"type": "text", "text": "What is this?\n@@echo"},
+        {"type": "image_url", "image_url": {"url": data_url(raw, mime)}},
+    ]
     sent = converse_request(client, messages=[{"role": "user", "content": content}])
-    assert sent["messages"] == [turn("user", text("What is this?\n@@echo"), {"image": {"format": fmt, "source": {"bytes": b64(raw)}}})]
+    assert sent["messages"] == [
+        turn("user", text("What is this?\n@@echo"), {"image": {"format": fmt, "source": {"bytes": b64(raw)}}})
+    ]
 
 
 @pytest.fixture
@@ -267,7 +308,10 @@ def image_server():
 def test_http_image_urls_are_fetched_by_the_gateway(make_app, image_server, path):
     base, body = image_server
     client = make_app(allow_private_image_urls=True).test_client()
-    content = [{"type": "text", "text": "Describe\n@@echo"}, {"type": "image_url", "image_url": {"url": base + path}}]
+    content = [
+        {"type": "text", "text": "Describe\n@@echo"},
+        {"type": "image_url", "image_url": {"url": base + path}},
+    ]
     sent = converse_request(client, messages=[{"role": "user", "content": content}])
     assert sent["messages"][0]["content"][1] == {"image": {"format": "png", "source": {"bytes": b64(body)}}}
 
@@ -278,7 +322,9 @@ def test_http_image_urls_are_fetched_by_the_gateway(make_app, image_server, path
         pytest.param({}, None, id="nothing-set"),
         pytest.param({"max_tokens": 100}, {"maxTokens": 100}, id="max_tokens"),
         pytest.param({"max_completion_tokens": 200}, {"maxTokens": 200}, id="max_completion_tokens"),
-        pytest.param({"max_tokens": 100, "max_completion_tokens": 200}, {"maxTokens": 200}, id="completion-tokens-win"),
+        pytest.param(
+            {"max_tokens": 100, "max_completion_tokens": 200}, {"maxTokens": 200}, id="completion-tokens-win"
+        ),
         pytest.param({"temperature": 0.5, "top_p": 0.9}, {"temperature": 0.5, "topP": 0.9}, id="sampling"),
         pytest.param({"temperature": 1.7}, {"temperature": 1.0}, id="temperature-clamped-to-bedrock-range"),
         pytest.param({"stop": "END"}, {"stopSequences": ["END"]}, id="stop-string"),
@@ -291,13 +337,18 @@ def test_inference_parameters_become_inference_config(client, fields, inference)
 
 
 def test_temperature_and_top_p_together_reach_claude_sonnet_4_5_as_temperature_only(client):
-    sent = converse_request(client, model=CLAUDE_45, messages=[user("Hi\n@@echo")], temperature=0.3, top_p=0.8)
+    sent = converse_request(
+        client, model=CLAUDE_45, messages=[user("Hi\n@@echo")], temperature=0.3, top_p=0.8
+    )
     assert sent["inferenceConfig"] == {"temperature": 0.3}
 
 
 def test_a_stop_sequence_cuts_the_reply_and_finishes_with_stop(client):
     body = completion(client, messages=[user("@@reply alpha beta END gamma")], stop=["END"])
-    assert (body["choices"][0]["message"]["content"], body["choices"][0]["finish_reason"]) == ("alpha beta ", "stop")
+    assert (body["choices"][0]["message"]["content"], body["choices"][0]["finish_reason"]) == (
+        "alpha beta ",
+        "stop",
+    )
 
 
 @pytest.mark.parametrize(
@@ -305,7 +356,9 @@ def test_a_stop_sequence_cuts_the_reply_and_finishes_with_stop(client):
     [
         pytest.param(None, {"tools": [WEATHER_SPEC, TIME_SPEC]}, id="unset"),
         pytest.param("auto", {"tools": [WEATHER_SPEC, TIME_SPEC], "toolChoice": {"auto": {}}}, id="auto"),
-        pytest.param("required", {"tools": [WEATHER_SPEC, TIME_SPEC], "toolChoice": {"any": {}}}, id="required"),
+        pytest.param(
+            "required", {"tools": [WEATHER_SPEC, TIME_SPEC], "toolChoice": {"any": {}}}, id="required"
+        ),
         pytest.param(
             {"type": "function", "function": {"name": "get_time"}},
             {"tools": [WEATHER_SPEC, TIME_SPEC], "toolChoice": {"tool": {"name": "get_time"}}},
@@ -321,7 +374,12 @@ def test_tools_and_tool_choice_become_tool_config(client, tool_choice, tool_conf
 
 
 def test_tool_choice_none_still_accepts_a_history_with_tool_calls(client):
-    history = [user("Weather?"), assistant(None, tool_calls=[WEATHER_CALL]), tool("call_1", "Sunny"), user("Summarise.")]
+    history = [
+        user("Weather?"),
+        assistant(None, tool_calls=[WEATHER_CALL]),
+        tool("call_1", "Sunny"),
+        user("Summarise."),
+    ]
     body = completion(client, messages=history, tools=[WEATHER_TOOL], tool_choice="none")
     # Without a toolConfig the past call and result reach the model as text.
     assert body["choices"][0]["message"]["content"] == "Echo: [tool result for call_1: Sunny] Summarise."
@@ -371,7 +429,9 @@ def test_tool_choice_none_still_accepts_a_history_with_tool_calls(client):
         ),
     ],
 )
-def test_prompt_caching_inserts_cache_points_for_caching_models_only(client, model, fields, system, last_user):
+def test_prompt_caching_inserts_cache_points_for_caching_models_only(
+    client, model, fields, system, last_user
+):
     messages = [{"role": "system", "content": "You are terse."}, user("Hi\n@@echo")]
     sent = converse_request(client, model=model, messages=messages, **fields)
     assert (sent["system"], sent["messages"][-1]["content"]) == (system, last_user)
@@ -416,19 +476,27 @@ def test_openai_fields_bedrock_cannot_honour_are_accepted_and_not_forwarded(clie
     ("fields", "max_tokens", "budget"),
     [
         pytest.param({"max_completion_tokens": 4096, "reasoning_effort": "low"}, 4096, 1228, id="low-30pct"),
-        pytest.param({"max_completion_tokens": 4096, "reasoning_effort": "medium"}, 4096, 2457, id="medium-60pct"),
-        pytest.param({"max_completion_tokens": 4096, "reasoning_effort": "high"}, 4096, 4095, id="high-below-max"),
+        pytest.param(
+            {"max_completion_tokens": 4096, "reasoning_effort": "medium"}, 4096, 2457, id="medium-60pct"
+        ),
+        pytest.param(
+            {"max_completion_tokens": 4096, "reasoning_effort": "high"}, 4096, 4095, id="high-below-max"
+        ),
         pytest.param({"max_tokens": 2000, "reasoning_effort": "low"}, 2000, 1024, id="at-least-1024"),
     ],
 )
-def test_reasoning_effort_turns_on_thinking_with_a_budget_share_of_max_tokens(client, fields, max_tokens, budget):
+def test_reasoning_effort_turns_on_thinking_with_a_budget_share_of_max_tokens(
+    client, fields, max_tokens, budget
+):
     sent = converse_request(client, model=CLAUDE_37, messages=[user("Which is bigger?\n@@echo")], **fields)
     assert sent["inferenceConfig"] == {"maxTokens": max_tokens}
     assert sent["additionalModelRequestFields"] == {"thinking": {"type": "enabled", "budget_tokens": budget}}
 
 
 def test_deepseek_r1_reasons_by_itself_and_reasoning_effort_is_dropped(client):
-    message = message_of(client, model=DEEPSEEK, messages=[user("Which is bigger?\n@@echo")], reasoning_effort="high")
+    message = message_of(
+        client, model=DEEPSEEK, messages=[user("Which is bigger?\n@@echo")], reasoning_effort="high"
+    )
     sent = json.loads(message["content"])
     assert sent == {"modelId": DEEPSEEK, "messages": [turn("user", text("Which is bigger?\n@@echo"))]}
     assert message["reasoning_content"] == "Thinking about: Which is bigger?"
@@ -467,7 +535,15 @@ def test_a_completion_has_the_openai_shape(client):
 
 @pytest.mark.parametrize(
     "model",
-    [CLAUDE, "gpt-4o", "us.anthropic.claude-3-5-sonnet-20240620-v1:0", APP_PROFILE, NOVA_PRO, MISTRAL, JURASSIC],
+    [
+        CLAUDE,
+        "gpt-4o",
+        "us.anthropic.claude-3-5-sonnet-20240620-v1:0",
+        APP_PROFILE,
+        NOVA_PRO,
+        MISTRAL,
+        JURASSIC,
+    ],
 )
 def test_the_model_is_reported_as_requested_whatever_it_resolves_to(client, model):
     body = completion(client, model=model, messages=[user("Hi")])
@@ -507,7 +583,9 @@ def test_max_tokens_truncates_the_reply_with_finish_reason_length(client):
 @pytest.mark.parametrize(
     ("directives", "content", "calls"),
     [
-        pytest.param(['@@tool get_weather {"city": "Paris"}'], None, [("get_weather", {"city": "Paris"})], id="one"),
+        pytest.param(
+            ['@@tool get_weather {"city": "Paris"}'], None, [("get_weather", {"city": "Paris"})], id="one"
+        ),
         pytest.param(
             ['@@tool get_weather {"city": "Paris"}', "@@tool get_time"],
             None,
@@ -523,10 +601,16 @@ def test_max_tokens_truncates_the_reply_with_finish_reason_length(client):
     ],
 )
 def test_tool_use_becomes_tool_calls_with_json_string_arguments(client, directives, content, calls):
-    body = completion(client, messages=[user("Weather?\n" + "\n".join(directives))], tools=[WEATHER_TOOL, TIME_TOOL])
+    body = completion(
+        client, messages=[user("Weather?\n" + "\n".join(directives))], tools=[WEATHER_TOOL, TIME_TOOL]
+    )
     message = body["choices"][0]["message"]
     assert body["choices"][0]["finish_reason"] == "tool_calls"
-    assert (message["role"], message["content"], arguments(message["tool_calls"])) == ("assistant", content, calls)
+    assert (message["role"], message["content"], arguments(message["tool_calls"])) == (
+        "assistant",
+        content,
+        calls,
+    )
     assert [set(c) for c in message["tool_calls"]] == [{"id", "type", "function"}] * len(calls)
     assert {c["type"] for c in message["tool_calls"]} == {"function"}
     ids = [c["id"] for c in message["tool_calls"]]
@@ -539,14 +623,25 @@ def test_reasoning_comes_back_as_reasoning_content_and_a_signed_thinking_block(c
         "role": "assistant",
         "content": "Echo: Hi",
         "reasoning_content": "Let me think it over.",
-        "thinking_blocks": [{"type": "thinking", "thinking": "Let me think it over.", "signature": sign("Let me think it over.")}],
+        "thinking_blocks": [
+            {
+                "type": "thinking",
+                "thinking": "Let me think it over.",
+                "signature": sign("Let me think it over."),
+            }
+        ],
         "refusal": None,
     }
 
 
 def test_unsigned_reasoning_of_other_models_has_no_thinking_blocks(client):
     message = message_of(client, model=NOVA_PRO, messages=[user("Hi\n@@reasoning Hmm.")])
-    assert message == {"role": "assistant", "content": "Echo: Hi", "reasoning_content": "Hmm.", "refusal": None}
+    assert message == {
+        "role": "assistant",
+        "content": "Echo: Hi",
+        "reasoning_content": "Hmm.",
+        "refusal": None,
+    }
 
 
 def test_usage_counts_cached_input_in_prompt_tokens_and_reports_it_apart(client):
@@ -569,7 +664,10 @@ def test_reasoning_tokens_are_counted_from_the_reasoning_text(client):
 def test_a_repeated_cached_system_prompt_is_read_from_the_cache(client, bedrock_emulator):
     request = {
         "model": CACHING,
-        "messages": [{"role": "system", "content": "You answer in exactly one short sentence."}, user("Hi there")],
+        "messages": [
+            {"role": "system", "content": "You answer in exactly one short sentence."},
+            user("Hi there"),
+        ],
         "prompt_caching": {"system": True, "messages": False},
     }
     first, second = completion(client, **request)["usage"], completion(client, **request)["usage"]
@@ -590,7 +688,9 @@ def test_response_format_json_schema_returns_the_json_as_content(client):
 
 
 def test_response_format_json_object_returns_the_json_text(client):
-    body = completion(client, messages=[user('@@reply {"answer": 42}')], response_format={"type": "json_object"})
+    body = completion(
+        client, messages=[user('@@reply {"answer": 42}')], response_format={"type": "json_object"}
+    )
     assert body["choices"][0]["message"]["content"] == '{"answer": 42}'
 
 
@@ -605,7 +705,10 @@ def guide_image_request(url: str) -> dict:
         "messages": [
             {
                 "role": "user",
-                "content": [{"type": "text", "text": GUIDE_QUESTION}, {"type": "image_url", "image_url": {"url": url}}],
+                "content": [
+                    {"type": "text", "text": GUIDE_QUESTION},
+                    {"type": "image_url", "image_url": {"url": url}},
+                ],
             }
         ],
     }
@@ -614,13 +717,20 @@ def guide_image_request(url: str) -> dict:
 def test_guide_image_url_that_cannot_be_fetched_is_a_clean_400(client):
     url = "https://github.com/aws-samples/bedrock-access-gateway/blob/main/assets/obj-detect.png?raw=true"
     response = post_chat(client, guide_image_request(url))
-    error = assert_openai_error(response, 400, "invalid_request_error", param="messages[0].content[1].image_url.url")
+    error = assert_openai_error(
+        response, 400, "invalid_request_error", param="messages[0].content[1].image_url.url"
+    )
     assert error["message"].startswith("Could not fetch image from URL")
 
 
 @pytest.mark.parametrize(
     ("raw", "mime"),
-    [(jpeg_bytes(), "image/jpeg"), (png_bytes(), "image/png"), (GIF_BYTES, "image/gif"), (WEBP_BYTES, "image/webp")],
+    [
+        (jpeg_bytes(), "image/jpeg"),
+        (png_bytes(), "image/png"),
+        (GIF_BYTES, "image/gif"),
+        (WEBP_BYTES, "image/webp"),
+    ],
     ids=["jpeg", "png", "gif", "webp"],
 )
 def test_guide_base64_image_request(client, raw, mime):
@@ -674,14 +784,18 @@ def test_guide_tool_request(client):
         client,
         {
             "model": "gpt-3.5-turbo",
-            "messages": [user(question + '\n@@tool get_current_weather {"location": "Shanghai", "unit": "celsius"}')],
+            "messages": [
+                user(question + '\n@@tool get_current_weather {"location": "Shanghai", "unit": "celsius"}')
+            ],
             "tools": GUIDE_TOOLS,
             "tool_choice": "auto",
         },
     ).get_json()
     choice = scripted["choices"][0]
     assert choice["finish_reason"] == "tool_calls"
-    assert arguments(choice["message"]["tool_calls"]) == [("get_current_weather", {"location": "Shanghai", "unit": "celsius"})]
+    assert arguments(choice["message"]["tool_calls"]) == [
+        ("get_current_weather", {"location": "Shanghai", "unit": "celsius"})
+    ]
 
 
 @pytest.mark.parametrize(
@@ -717,7 +831,12 @@ def test_guide_reasoning_requests(client, request_body):
 
 # --- Extended thinking with tools, over two turns -----------------------------------------
 
-THINKING = {"model": CLAUDE_37, "max_completion_tokens": 4096, "reasoning_effort": "low", "tools": [WEATHER_TOOL]}
+THINKING = {
+    "model": CLAUDE_37,
+    "max_completion_tokens": 4096,
+    "reasoning_effort": "low",
+    "tools": [WEATHER_TOOL],
+}
 ASK_WEATHER = user('Weather in Paris?\n@@tool get_weather {"city": "Paris"}')
 
 
@@ -726,10 +845,14 @@ def test_thinking_and_tool_call_round_trip_sends_the_signed_block_back(client, b
     reasoning = "Thinking about: Weather in Paris?"
     assert first["finish_reason"] == "tool_calls"
     assert first["message"]["reasoning_content"] == reasoning
-    assert first["message"]["thinking_blocks"] == [{"type": "thinking", "thinking": reasoning, "signature": sign(reasoning)}]
+    assert first["message"]["thinking_blocks"] == [
+        {"type": "thinking", "thinking": reasoning, "signature": sign(reasoning)}
+    ]
     call_id = first["message"]["tool_calls"][0]["id"]
 
-    second = completion(client, messages=[ASK_WEATHER, first["message"], tool(call_id, "Sunny, 22 C")], **THINKING)
+    second = completion(
+        client, messages=[ASK_WEATHER, first["message"], tool(call_id, "Sunny, 22 C")], **THINKING
+    )
     assert second["choices"][0]["message"]["content"] == f"Tool results: {call_id}=Sunny, 22 C"
     assert second["choices"][0]["finish_reason"] == "stop"
     sent = bedrock_emulator.requests(1)[0]["body"]

@@ -12,7 +12,6 @@ import pytest
 from botocore.loaders import Loader
 
 from app.bedrock import ERROR_MAP
-from tests.conftest import AUTH
 from tests.http.helpers_chat import (
     CLAUDE,
     CLAUDE_37,
@@ -34,7 +33,15 @@ HI = [user("Hi")]
 
 
 def with_image(url: str) -> list[dict]:
-    return [{"role": "user", "content": [{"type": "text", "text": "What is it?"}, {"type": "image_url", "image_url": {"url": url}}]}]
+    return [
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "What is it?"},
+                {"type": "image_url", "image_url": {"url": url}},
+            ],
+        }
+    ]
 
 
 IMAGE_PARAM = "messages[0].content[1].image_url.url"
@@ -45,23 +52,83 @@ INVALID = [
     pytest.param({"model": "", "messages": HI}, "model", "Shorter than minimum length 1", id="empty-model"),
     pytest.param({"model": CLAUDE}, "messages", "Missing data for required field", id="no-messages"),
     pytest.param({"model": CLAUDE, "messages": []}, "messages", "at least one message", id="empty-messages"),
-    pytest.param({"model": CLAUDE, "messages": "Hi"}, "messages", "Not a valid list", id="messages-not-a-list"),
-    pytest.param({"model": CLAUDE, "messages": [{"role": "system", "content": "Only this."}]}, "messages", "non-empty user or assistant message", id="only-system"),
-    pytest.param({"model": CLAUDE, "messages": [user("   ")]}, "messages", "non-empty user or assistant message", id="only-blank-text"),
-    pytest.param({"model": CLAUDE, "messages": [{"role": "robot", "content": "x"}]}, "messages[0].role", "Must be one of: system, developer, user, assistant, tool", id="unknown-role"),
-    pytest.param({"model": CLAUDE, "messages": [{"role": "function", "name": "f", "content": "x"}]}, "messages[0].role", "use tools", id="function-role"),
-    pytest.param({"model": CLAUDE, "messages": [{"role": "user"}]}, "messages[0].content", "Missing data for required field", id="no-content"),
-    pytest.param({"model": CLAUDE, "messages": [{"role": "user", "content": 5}]}, "messages[0].content", "Must be a string or an array of content parts", id="content-not-text"),
-    pytest.param({"model": CLAUDE, "messages": [{"role": "user", "content": [{"type": "input_audio", "input_audio": {}}]}]}, "messages[0].content[0].type", "input_audio content parts are not supported", id="audio-part"),
-    pytest.param({"model": CLAUDE, "messages": [{"role": "user", "content": [{"type": "image_url"}]}]}, "messages[0].content[0].image_url", "Missing data for required field", id="image-part-without-url"),
-    pytest.param({"model": CLAUDE, "messages": [user("a"), {"role": "tool", "content": "x"}]}, "messages[1].tool_call_id", "Missing data for required field", id="tool-message-without-id"),
+    pytest.param(
+        {"model": CLAUDE, "messages": "Hi"}, "messages", "Not a valid list", id="messages-not-a-list"
+    ),
+    pytest.param(
+        {"model": CLAUDE, "messages": [{"role": "system", "content": "Only this."}]},
+        "messages",
+        "non-empty user or assistant message",
+        id="only-system",
+    ),
+    pytest.param(
+        {"model": CLAUDE, "messages": [user("   ")]},
+        "messages",
+        "non-empty user or assistant message",
+        id="only-blank-text",
+    ),
+    pytest.param(
+        {"model": CLAUDE, "messages": [{"role": "robot", "content": "x"}]},
+        "messages[0].role",
+        "Must be one of: system, developer, user, assistant, tool",
+        id="unknown-role",
+    ),
+    pytest.param(
+        {"model": CLAUDE, "messages": [{"role": "function", "name": "f", "content": "x"}]},
+        "messages[0].role",
+        "use tools",
+        id="function-role",
+    ),
+    pytest.param(
+        {"model": CLAUDE, "messages": [{"role": "user"}]},
+        "messages[0].content",
+        "Missing data for required field",
+        id="no-content",
+    ),
+    pytest.param(
+        {"model": CLAUDE, "messages": [{"role": "user", "content": 5}]},
+        "messages[0].content",
+        "Must be a string or an array of content parts",
+        id="content-not-text",
+    ),
+    pytest.param(
+        {
+            "model": CLAUDE,
+            "messages": [{"role": "user", "content": [{"type": "input_audio", "input_audio": {}}]}],
+        },
+        "messages[0].content[0].type",
+        "input_audio content parts are not supported",
+        id="audio-part",
+    ),
+    pytest.param(
+        {"model": CLAUDE, "messages": [{"role": "user", "content": [{"type": "image_url"}]}]},
+        "messages[0].content[0].image_url",
+        "Missing data for required field",
+        id="image-part-without-url",
+    ),
+    pytest.param(
+        {"model": CLAUDE, "messages": [user("a"), {"role": "tool", "content": "x"}]},
+        "messages[1].tool_call_id",
+        "Missing data for required field",
+        id="tool-message-without-id",
+    ),
     pytest.param(
         {
             "model": CLAUDE,
             "tools": [WEATHER_TOOL],
             "messages": [
                 user("a"),
-                {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": "{oops"}}]},
+                {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [
+                        {
+                            "id": "c1",
+                            "type": "function",
+                            "function": {"name": "get_weather", "arguments": "{oops"},
+                        }
+                    ],
+                },
                 {"role": "tool", "tool_call_id": "c1", "content": "x"},
             ],
         },
@@ -70,46 +137,215 @@ INVALID = [
         id="tool-call-arguments-not-json",
     ),
     pytest.param({"model": CLAUDE, "messages": HI, "n": 2}, "n", "Only n=1 is supported", id="n-above-1"),
-    pytest.param({"model": CLAUDE, "messages": HI, "logprobs": True}, "logprobs", "not supported", id="logprobs"),
-    pytest.param({"model": CLAUDE, "messages": HI, "top_logprobs": 2}, "top_logprobs", "not supported", id="top-logprobs"),
-    pytest.param({"model": CLAUDE, "messages": HI, "functions": [{"name": "f"}]}, "functions", "use tools", id="functions"),
-    pytest.param({"model": CLAUDE, "messages": HI, "function_call": "auto"}, "function_call", "use tools", id="function-call"),
-    pytest.param({"model": CLAUDE, "messages": HI, "temperature": "hot"}, "temperature", "Not a valid number", id="temperature-not-a-number"),
-    pytest.param({"model": CLAUDE, "messages": HI, "temperature": 2.5}, "temperature", "between 0 and 2", id="temperature-above-2"),
-    pytest.param({"model": CLAUDE, "messages": HI, "top_p": 1.5}, "top_p", "between 0 and 1", id="top-p-above-1"),
-    pytest.param({"model": CLAUDE, "messages": HI, "max_tokens": 0}, "max_tokens", "at least 1", id="max-tokens-zero"),
-    pytest.param({"model": CLAUDE, "messages": HI, "max_completion_tokens": 1.5}, "max_completion_tokens", "Not a valid integer", id="max-completion-tokens-fraction"),
-    pytest.param({"model": CLAUDE, "messages": HI, "stream": "yes"}, "stream", "Must be a boolean", id="stream-not-boolean"),
-    pytest.param({"model": CLAUDE, "messages": HI, "stream_options": {"include_usage": 1}}, "stream_options.include_usage", "Must be a boolean", id="include-usage-not-boolean"),
-    pytest.param({"model": CLAUDE, "messages": HI, "stop": 5}, "stop", "Must be a string or an array of strings", id="stop-not-text"),
-    pytest.param({"model": CLAUDE, "messages": HI, "tools": [{"type": "function"}]}, "tools[0].function", "Missing data for required field", id="tool-without-function"),
-    pytest.param({"model": CLAUDE, "messages": HI, "tools": [{"type": "retrieval", "function": {"name": "x"}}]}, "tools[0].type", "Only function tools", id="non-function-tool"),
-    pytest.param({"model": CLAUDE, "messages": HI, "tools": [{"type": "function", "function": {"name": "bad name!"}}]}, "tools[0].function.name", "Tool names must be", id="bad-tool-name"),
-    pytest.param({"model": CLAUDE, "messages": HI, "tool_choice": "sometimes"}, "tool_choice", "Must be one of: none, auto, required", id="unknown-tool-choice"),
-    pytest.param({"model": CLAUDE, "messages": HI, "tool_choice": "required"}, "tool_choice", "requires at least one tool", id="required-without-tools"),
-    pytest.param({"model": CLAUDE, "messages": HI, "tools": [WEATHER_TOOL], "tool_choice": {"type": "function", "function": {"name": "nope"}}}, "tool_choice.function.name", "not in tools", id="tool-choice-names-unknown-tool"),
-    pytest.param({"model": CLAUDE, "messages": HI, "reasoning_effort": "extreme"}, "reasoning_effort", "Must be one of", id="unknown-reasoning-effort"),
-    pytest.param({"model": CLAUDE_37, "messages": HI, "reasoning_effort": "low", "max_tokens": 1000}, "max_tokens", "must exceed 1024", id="reasoning-with-too-few-tokens"),
-    pytest.param({"model": CLAUDE, "messages": HI, "response_format": {"type": "json_schema"}}, "response_format.json_schema", "Required when type is json_schema", id="json-schema-missing"),
-    pytest.param({"model": CLAUDE, "messages": HI, "response_format": {"type": "xml"}}, "response_format.type", "Must be one of: text, json_object, json_schema", id="unknown-response-format"),
-    pytest.param({"model": CLAUDE, "messages": HI, "extra_body": "x"}, "extra_body", "Must be an object", id="extra-body-not-an-object"),
-    pytest.param({"model": CLAUDE, "messages": HI, "prompt_caching": "yes"}, "prompt_caching", "Must be a boolean", id="prompt-caching-not-boolean"),
-    pytest.param({"model": CLAUDE, "messages": with_image("data:image/png;base64,!!!!")}, IMAGE_PARAM, "not valid base64", id="image-not-base64"),
-    pytest.param({"model": CLAUDE, "messages": with_image("data:image/png,rawbytes")}, IMAGE_PARAM, "data:image/png;base64", id="image-data-url-not-base64-encoded"),
-    pytest.param({"model": CLAUDE, "messages": with_image(data_url(b"BM\x00\x00 a bitmap", "image/bmp"))}, IMAGE_PARAM, "only jpeg, png, gif and webp", id="image-format-unsupported"),
-    pytest.param({"model": CLAUDE, "messages": with_image("ftp://example.com/cat.png")}, IMAGE_PARAM, "data:, http: or https:", id="image-url-scheme"),
-    pytest.param({"model": CLAUDE, "messages": with_image("http://127.0.0.1:9/cat.png")}, IMAGE_PARAM, "not a public address", id="image-url-private-address"),
-    pytest.param({"model": CLAUDE, "messages": with_image("http://[::1]:9/cat.png")}, IMAGE_PARAM, "not a public address", id="image-url-loopback-ipv6"),
-    pytest.param({"model": CLAUDE, "messages": with_image("https://images.invalid/cat.png")}, IMAGE_PARAM, "Could not fetch image from URL", id="image-url-unresolvable"),
-    pytest.param({"model": NOVA_MICRO, "messages": with_image(data_url(b"GIF89a\x01\x00\x01\x00"))}, "messages[0].content[1]", "does not accept image input", id="image-to-text-only-model"),
-    pytest.param({"model": LLAMA, "messages": HI, "tools": [WEATHER_TOOL]}, "tools", "does not support tools", id="tools-to-model-without-tool-use"),
-    pytest.param({"model": "cohere.embed-english-v3", "messages": HI}, "model", "is not a chat model", id="embedding-model"),
+    pytest.param(
+        {"model": CLAUDE, "messages": HI, "logprobs": True}, "logprobs", "not supported", id="logprobs"
+    ),
+    pytest.param(
+        {"model": CLAUDE, "messages": HI, "top_logprobs": 2},
+        "top_logprobs",
+        "not supported",
+        id="top-logprobs",
+    ),
+    pytest.param(
+        {"model": CLAUDE, "messages": HI, "functions": [{"name": "f"}]},
+        "functions",
+        "use tools",
+        id="functions",
+    ),
+    pytest.param(
+        {"model": CLAUDE, "messages": HI, "function_call": "auto"},
+        "function_call",
+        "use tools",
+        id="function-call",
+    ),
+    pytest.param(
+        {"model": CLAUDE, "messages": HI, "temperature": "hot"},
+        "temperature",
+        "Not a valid number",
+        id="temperature-not-a-number",
+    ),
+    pytest.param(
+        {"model": CLAUDE, "messages": HI, "temperature": 2.5},
+        "temperature",
+        "between 0 and 2",
+        id="temperature-above-2",
+    ),
+    pytest.param(
+        {"model": CLAUDE, "messages": HI, "top_p": 1.5}, "top_p", "between 0 and 1", id="top-p-above-1"
+    ),
+    pytest.param(
+        {"model": CLAUDE, "messages": HI, "max_tokens": 0}, "max_tokens", "at least 1", id="max-tokens-zero"
+    ),
+    pytest.param(
+        {"model": CLAUDE, "messages": HI, "max_completion_tokens": 1.5},
+        "max_completion_tokens",
+        "Not a valid integer",
+        id="max-completion-tokens-fraction",
+    ),
+    pytest.param(
+        {"model": CLAUDE, "messages": HI, "stream": "yes"},
+        "stream",
+        "Must be a boolean",
+        id="stream-not-boolean",
+    ),
+    pytest.param(
+        {"model": CLAUDE, "messages": HI, "stream_options": {"include_usage": 1}},
+        "stream_options.include_usage",
+        "Must be a boolean",
+        id="include-usage-not-boolean",
+    ),
+    pytest.param(
+        {"model": CLAUDE, "messages": HI, "stop": 5},
+        "stop",
+        "Must be a string or an array of strings",
+        id="stop-not-text",
+    ),
+    pytest.param(
+        {"model": CLAUDE, "messages": HI, "tools": [{"type": "function"}]},
+        "tools[0].function",
+        "Missing data for required field",
+        id="tool-without-function",
+    ),
+    pytest.param(
+        {"model": CLAUDE, "messages": HI, "tools": [{"type": "retrieval", "function": {"name": "x"}}]},
+        "tools[0].type",
+        "Only function tools",
+        id="non-function-tool",
+    ),
+    pytest.param(
+        {"model": CLAUDE, "messages": HI, "tools": [{"type": "function", "function": {"name": "bad name!"}}]},
+        "tools[0].function.name",
+        "Tool names must be",
+        id="bad-tool-name",
+    ),
+    pytest.param(
+        {"model": CLAUDE, "messages": HI, "tool_choice": "sometimes"},
+        "tool_choice",
+        "Must be one of: none, auto, required",
+        id="unknown-tool-choice",
+    ),
+    pytest.param(
+        {"model": CLAUDE, "messages": HI, "tool_choice": "required"},
+        "tool_choice",
+        "requires at least one tool",
+        id="required-without-tools",
+    ),
+    pytest.param(
+        {
+            "model": CLAUDE,
+            "messages": HI,
+            "tools": [WEATHER_TOOL],
+            "tool_choice": {"type": "function", "function": {"name": "nope"}},
+        },
+        "tool_choice.function.name",
+        "not in tools",
+        id="tool-choice-names-unknown-tool",
+    ),
+    pytest.param(
+        {"model": CLAUDE, "messages": HI, "reasoning_effort": "extreme"},
+        "reasoning_effort",
+        "Must be one of",
+        id="unknown-reasoning-effort",
+    ),
+    pytest.param(
+        {"model": CLAUDE_37, "messages": HI, "reasoning_effort": "low", "max_tokens": 1000},
+        "max_tokens",
+        "must exceed 1024",
+        id="reasoning-with-too-few-tokens",
+    ),
+    pytest.param(
+        {"model": CLAUDE, "messages": HI, "response_format": {"type": "json_schema"}},
+        "response_format.json_schema",
+        "Required when type is json_schema",
+        id="json-schema-missing",
+    ),
+    pytest.param(
+        {"model": CLAUDE, "messages": HI, "response_format": {"type": "xml"}},
+        "response_format.type",
+        "Must be one of: text, json_object, json_schema",
+        id="unknown-response-format",
+    ),
+    pytest.param(
+        {"model": CLAUDE, "messages": HI, "extra_body": "x"},
+        "extra_body",
+        "Must be an object",
+        id="extra-body-not-an-object",
+    ),
+    pytest.param(
+        {"model": CLAUDE, "messages": HI, "prompt_caching": "yes"},
+        "prompt_caching",
+        "Must be a boolean",
+        id="prompt-caching-not-boolean",
+    ),
+    pytest.param(
+        {"model": CLAUDE, "messages": with_image("data:image/png;base64,!!!!")},
+        IMAGE_PARAM,
+        "not valid base64",
+        id="image-not-base64",
+    ),
+    pytest.param(
+        {"model": CLAUDE, "messages": with_image("data:image/png,rawbytes")},
+        IMAGE_PARAM,
+        "data:image/png;base64",
+        id="image-data-url-not-base64-encoded",
+    ),
+    pytest.param(
+        {"model": CLAUDE, "messages": with_image(data_url(b"BM\x00\x00 a bitmap", "image/bmp"))},
+        IMAGE_PARAM,
+        "only jpeg, png, gif and webp",
+        id="image-format-unsupported",
+    ),
+    pytest.param(
+        {"model": CLAUDE, "messages": with_image("ftp://example.com/cat.png")},
+        IMAGE_PARAM,
+        "data:, http: or https:",
+        id="image-url-scheme",
+    ),
+    pytest.param(
+        {"model": CLAUDE, "messages": with_image("http://127.0.0.1:9/cat.png")},
+        IMAGE_PARAM,
+        "not a public address",
+        id="image-url-private-address",
+    ),
+    pytest.param(
+        {"model": CLAUDE, "messages": with_image("http://[::1]:9/cat.png")},
+        IMAGE_PARAM,
+        "not a public address",
+        id="image-url-loopback-ipv6",
+    ),
+    pytest.param(
+        {"model": CLAUDE, "messages": with_image("https://images.invalid/cat.png")},
+        IMAGE_PARAM,
+        "Could not fetch image from URL",
+        id="image-url-unresolvable",
+    ),
+    pytest.param(
+        {"model": NOVA_MICRO, "messages": with_image(data_url(b"GIF89a\x01\x00\x01\x00"))},
+        "messages[0].content[1]",
+        "does not accept image input",
+        id="image-to-text-only-model",
+    ),
+    pytest.param(
+        {"model": LLAMA, "messages": HI, "tools": [WEATHER_TOOL]},
+        "tools",
+        "does not support tools",
+        id="tools-to-model-without-tool-use",
+    ),
+    pytest.param(
+        {"model": "cohere.embed-english-v3", "messages": HI},
+        "model",
+        "is not a chat model",
+        id="embedding-model",
+    ),
 ]
 
 
 def assert_still_serving(client) -> None:
     response = post_chat(client, {"model": CLAUDE, "messages": [user("Still there?")]})
-    assert (response.status_code, response.get_json()["choices"][0]["message"]["content"]) == (200, "Echo: Still there?")
+    assert (response.status_code, response.get_json()["choices"][0]["message"]["content"]) == (
+        200,
+        "Echo: Still there?",
+    )
 
 
 @pytest.mark.parametrize(("payload", "param", "fragment"), INVALID)
@@ -163,7 +399,9 @@ BEDROCK_ERRORS = {
     "ModelErrorException": (502, "server_error", "model_error", None, True),
     "ModelStreamErrorException": (502, "server_error", "model_stream_error", None, True),
 }
-ACCESS_DENIED = "Amazon Bedrock denied access to this model. Check model access and the gateway's IAM permissions."
+ACCESS_DENIED = (
+    "Amazon Bedrock denied access to this model. Check model access and the gateway's IAM permissions."
+)
 
 
 def test_the_table_covers_every_bedrock_runtime_exception():
@@ -220,7 +458,10 @@ def test_a_transient_throttle_is_retried_until_it_succeeds(make_app, bedrock_emu
     client = make_app(bedrock_max_attempts=3).test_client()
     prompt = f"Hello\n@@fault ThrottlingException times=2 id={uuid.uuid4().hex}"
     response = post_chat(client, {"model": CLAUDE, "messages": [user(prompt)]})
-    assert (response.status_code, response.get_json()["choices"][0]["message"]["content"]) == (200, "Echo: Hello")
+    assert (response.status_code, response.get_json()["choices"][0]["message"]["content"]) == (
+        200,
+        "Echo: Hello",
+    )
     assert bedrock_emulator.calls()["Converse"] == 3
 
 
@@ -240,4 +481,3 @@ def test_a_stream_that_fails_right_after_bedrock_starts_it_reports_an_error_even
     assert response.status_code == 200
     assert payloads[-1]["error"]["code"] == "model_timeout"
     assert payloads[0]["choices"][0]["delta"]["role"] == "assistant"
-

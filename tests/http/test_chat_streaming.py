@@ -27,7 +27,9 @@ from tests.http.helpers_chat import (
 from tests.http.test_errors import assert_openai_error
 
 TIME_TOOL = {"type": "function", "function": {"name": "get_time"}}
-TWO_CALLS = '@@tool get_weather {"city": "Paris", "days": [1, 2, 3]}\n@@tool get_time {"zone": "Europe/Paris"}'
+TWO_CALLS = (
+    '@@tool get_weather {"city": "Paris", "days": [1, 2, 3]}\n@@tool get_time {"zone": "Europe/Paris"}'
+)
 
 
 def chunks_of(payloads: list) -> list[dict]:
@@ -86,13 +88,18 @@ def test_without_include_usage_no_chunk_carries_usage(client):
 
 def test_reasoning_streams_as_reasoning_content_deltas_before_the_text(client):
     chunks = chunks_of(stream_payloads(client, messages=[user("Hi\n@@reasoning Weigh both sides.")]))
-    kinds = [next(k for k in ("reasoning_content", "thinking_blocks", "content") if d.get(k)) for d in deltas(chunks)[1:-1]]
+    kinds = [
+        next(k for k in ("reasoning_content", "thinking_blocks", "content") if d.get(k))
+        for d in deltas(chunks)[1:-1]
+    ]
     assert kinds == ["reasoning_content"] * 3 + ["thinking_blocks"] + ["content"] * 2
     assert accumulate(chunks)["message"] == {
         "role": "assistant",
         "content": "Echo: Hi",
         "reasoning_content": "Weigh both sides.",
-        "thinking_blocks": [{"type": "thinking", "thinking": "Weigh both sides.", "signature": sign("Weigh both sides.")}],
+        "thinking_blocks": [
+            {"type": "thinking", "thinking": "Weigh both sides.", "signature": sign("Weigh both sides.")}
+        ],
     }
 
 
@@ -140,8 +147,13 @@ PARITY_CASES = [
     pytest.param({"messages": [user("Hello   there")]}, id="text"),
     pytest.param({"messages": [user("@@words 12")], "max_tokens": 5}, id="truncated"),
     pytest.param({"messages": [user("Hi\n@@reasoning Weigh it.\n@@reply Done.")]}, id="reasoning"),
-    pytest.param({"messages": [user("@@reply Checking.\n" + TWO_CALLS)], "tools": [WEATHER_TOOL, TIME_TOOL]}, id="tools"),
-    pytest.param({"messages": [user("@@usage input=7 output=3 cache_read=4 cache_write=2\n@@reply ok")]}, id="usage"),
+    pytest.param(
+        {"messages": [user("@@reply Checking.\n" + TWO_CALLS)], "tools": [WEATHER_TOOL, TIME_TOOL]},
+        id="tools",
+    ),
+    pytest.param(
+        {"messages": [user("@@usage input=7 output=3 cache_read=4 cache_write=2\n@@reply ok")]}, id="usage"
+    ),
     pytest.param({"messages": [user("@@stop content_filtered\n@@reply Blocked.")]}, id="content-filter"),
     pytest.param(
         {
@@ -162,7 +174,10 @@ def test_an_accumulated_stream_equals_the_completion_for_the_same_prompt(client,
     )
     expected = {k: v for k, v in whole["choices"][0]["message"].items() if v is not None}
     assert {k: v for k, v in streamed["message"].items() if v is not None} == expected
-    assert (streamed["finish_reason"], streamed["usage"]) == (whole["choices"][0]["finish_reason"], whole["usage"])
+    assert (streamed["finish_reason"], streamed["usage"]) == (
+        whole["choices"][0]["finish_reason"],
+        whole["usage"],
+    )
 
 
 def test_a_model_without_streaming_support_still_streams_to_the_client(client, bedrock_emulator):
@@ -219,9 +234,16 @@ def test_a_validation_error_before_the_first_byte_is_a_plain_400(client):
 
 
 def test_an_error_mid_stream_is_an_error_event_that_ends_the_stream(client):
-    fault = f"@@words 5\n@@fault InternalServerException when=midstream after=2 id={uuid.uuid4().hex} message=Boom."
-    payloads = stream_payloads(client, messages=[user(fault)])
+    fault = f"@@fault InternalServerException when=midstream after=2 id={uuid.uuid4().hex} message=Boom."
+    payloads = stream_payloads(client, messages=[user("@@words 5\n" + fault)])
     assert "[DONE]" not in payloads
     *chunks, last = payloads
-    assert last == {"error": {"message": "Amazon Bedrock: Boom.", "type": "server_error", "param": None, "code": "internal_server"}}
+    assert last == {
+        "error": {
+            "message": "Amazon Bedrock: Boom.",
+            "type": "server_error",
+            "param": None,
+            "code": "internal_server",
+        }
+    }
     assert accumulate(chunks)["message"] == {"role": "assistant", "content": "word1 word2"}

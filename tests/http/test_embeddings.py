@@ -120,7 +120,9 @@ class TestBatching:
         elapsed = time.monotonic() - started
         assert (elapsed < 0.8) is fast
 
-    def test_cohere_v3_texts_over_2048_characters_are_cut_at_the_end_by_default(self, client, bedrock_emulator):
+    def test_cohere_v3_texts_over_2048_characters_are_cut_at_the_end_by_default(
+        self, client, bedrock_emulator
+    ):
         long = "word " * 1000
         response = embed(client, input=[long], model=COHERE_V3, encoding_format="float")
         assert response.get_json()["data"] == expected_data(COHERE_V3, [long[:2048]], 1024)
@@ -178,8 +180,13 @@ class TestOptions:
     def test_unsupported_dimensions_are_a_400_naming_the_supported_values(
         self, client, bedrock_emulator, model, dimensions, supported
     ):
-        message = assert_openai_error(embed(client, input="hi", model=model, dimensions=dimensions), 400, "dimensions")
-        assert message == f"The model `{model}` does not support {dimensions} dimensions; supported values: {supported}."
+        message = assert_openai_error(
+            embed(client, input="hi", model=model, dimensions=dimensions), 400, "dimensions"
+        )
+        assert (
+            message
+            == f"The model `{model}` does not support {dimensions} dimensions; supported values: {supported}."
+        )
         assert bedrock_emulator.calls()["InvokeModel"] == 0
 
 
@@ -196,7 +203,9 @@ class TestEncodings:
 
 
 class TestAliases:
-    @pytest.mark.parametrize("alias", ["text-embedding-3-small", "text-embedding-3-large", "text-embedding-ada-002"])
+    @pytest.mark.parametrize(
+        "alias", ["text-embedding-3-small", "text-embedding-3-large", "text-embedding-ada-002"]
+    )
     def test_openai_names_resolve_to_the_default_embedding_model(self, client, alias):
         response = embed(client, input="hi", model=alias, encoding_format="float")
         assert response.get_json()["data"] == expected_data(COHERE_V3, ["hi"], 1024)
@@ -229,7 +238,9 @@ class TestErrors:
         assert bedrock_emulator.calls()["InvokeModel"] == 0
 
     def test_unknown_model_is_404(self, client):
-        message = assert_openai_error(embed(client, input="hi", model="no-such-model"), 404, "model", "model_not_found")
+        message = assert_openai_error(
+            embed(client, input="hi", model="no-such-model"), 404, "model", "model_not_found"
+        )
         assert message == "The model `no-such-model` does not exist or you do not have access to it."
 
     def test_a_chat_model_is_400_naming_the_embedding_models(self, client):
@@ -238,7 +249,8 @@ class TestErrors:
         assert message == (
             f"The model `{model}` is not an embedding model. Supported embedding models: "
             "cohere.embed-english-v3, cohere.embed-multilingual-v3, cohere.embed-v4:0, "
-            "amazon.titan-embed-text-v1, amazon.titan-embed-text-v2:0, amazon.nova-2-multimodal-embeddings-v1:0."
+            "amazon.titan-embed-text-v1, amazon.titan-embed-text-v2:0, "
+            "amazon.nova-2-multimodal-embeddings-v1:0."
         )
 
     @pytest.mark.parametrize(("model", "count"), [(COHERE_V3, 200), (TITAN_V2, 6)])

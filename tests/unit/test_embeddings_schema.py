@@ -45,7 +45,12 @@ def load(payload: dict) -> dict:
             {"model": "m", "input": ["hi"], "input_type": "clustering", "truncate": "START"},
         ),
         (
-            {"model": "m", "input": "hi", "input_type": "search_query", "extra_body": {"input_type": "clustering"}},
+            {
+                "model": "m",
+                "input": "hi",
+                "input_type": "search_query",
+                "extra_body": {"input_type": "clustering"},
+            },
             {"model": "m", "input": ["hi"], "input_type": "search_query"},
         ),
     ],
@@ -97,7 +102,11 @@ def test_valid_requests_load_as_a_list_of_texts(payload, expected):
         ({"model": "m", "input": "hi", "dimensions": 25.6}, "dimensions", "Not a valid integer"),
         ({"model": "m", "input": "hi", "input_type": "query"}, "input_type", "Must be one of"),
         ({"model": "m", "input": "hi", "truncate": "LEFT"}, "truncate", "Must be one of"),
-        ({"model": "m", "input": "hi", "extra_body": {"truncate": "x"}}, "extra_body.truncate", "Must be one of"),
+        (
+            {"model": "m", "input": "hi", "extra_body": {"truncate": "x"}},
+            "extra_body.truncate",
+            "Must be one of",
+        ),
         ({"model": "m", "input": "hi", "extra_body": "x"}, "extra_body", "Invalid input type"),
     ],
 )

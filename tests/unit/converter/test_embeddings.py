@@ -65,11 +65,21 @@ class TestRequests:
                 COHERE_V4,
                 ["a"],
                 Options(truncate="START"),
-                {"texts": ["a"], "input_type": "search_document", "embedding_types": ["float"], "truncate": "LEFT"},
+                {
+                    "texts": ["a"],
+                    "input_type": "search_document",
+                    "embedding_types": ["float"],
+                    "truncate": "LEFT",
+                },
             ),
             (TITAN_V1, ["a"], Options(input_type="search_query", truncate="NONE"), {"inputText": "a"}),
             (TITAN_V2, ["a"], Options(), {"inputText": "a", "normalize": True}),
-            (TITAN_V2, ["a"], Options(dimensions=512), {"inputText": "a", "normalize": True, "dimensions": 512}),
+            (
+                TITAN_V2,
+                ["a"],
+                Options(dimensions=512),
+                {"inputText": "a", "normalize": True, "dimensions": 512},
+            ),
             (
                 NOVA,
                 ["a"],
@@ -120,12 +130,22 @@ class TestResponses:
         [
             (
                 COHERE_V3,
-                {"id": "x", "texts": ["a", "b"], "response_type": "embeddings_floats", "embeddings": [VECTOR, VECTOR]},
+                {
+                    "id": "x",
+                    "texts": ["a", "b"],
+                    "response_type": "embeddings_floats",
+                    "embeddings": [VECTOR, VECTOR],
+                },
                 Embedded([VECTOR, VECTOR], None),
             ),
             (
                 COHERE_V4,
-                {"id": "x", "texts": ["a"], "response_type": "embeddings_by_type", "embeddings": {"float": [VECTOR]}},
+                {
+                    "id": "x",
+                    "texts": ["a"],
+                    "response_type": "embeddings_by_type",
+                    "embeddings": {"float": [VECTOR]},
+                },
                 Embedded([VECTOR], None),
             ),
             (TITAN_V1, {"embedding": VECTOR, "inputTextTokenCount": 7}, Embedded([VECTOR], 7)),
@@ -134,7 +154,11 @@ class TestResponses:
                 {"embedding": VECTOR, "inputTextTokenCount": 3, "embeddingsByType": {"float": VECTOR}},
                 Embedded([VECTOR], 3),
             ),
-            (NOVA, {"embeddings": [{"embeddingType": "TEXT", "embedding": VECTOR}]}, Embedded([VECTOR], None)),
+            (
+                NOVA,
+                {"embeddings": [{"embeddingType": "TEXT", "embedding": VECTOR}]},
+                Embedded([VECTOR], None),
+            ),
         ],
         ids=["cohere-floats", "cohere-by-type", "titan-v1", "titan-v2", "nova"],
     )
@@ -178,7 +202,14 @@ class TestBatches:
 class TestDimensions:
     @pytest.mark.parametrize(
         ("family", "dimensions"),
-        [(TITAN_V2, 256), (TITAN_V2, 1024), (COHERE_V4, 512), (NOVA, 384), (COHERE_V3, 1024), (TITAN_V1, 1536)],
+        [
+            (TITAN_V2, 256),
+            (TITAN_V2, 1024),
+            (COHERE_V4, 512),
+            (NOVA, 384),
+            (COHERE_V3, 1024),
+            (TITAN_V1, 1536),
+        ],
     )
     def test_supported_sizes_are_passed_on(self, family, dimensions):
         body = {"dimensions": dimensions, "input_type": "clustering", "truncate": "START"}
@@ -218,7 +249,10 @@ class TestFamilyOf:
         assert family_of(embedding_model(model_id)).name == family
 
     def test_chat_and_unknown_embedding_models_have_none(self):
-        chat = ModelInfo(id="anthropic.claude-3-haiku-20240307-v1:0", foundation_id="anthropic.claude-3-haiku-20240307-v1:0")
+        chat = ModelInfo(
+            id="anthropic.claude-3-haiku-20240307-v1:0",
+            foundation_id="anthropic.claude-3-haiku-20240307-v1:0",
+        )
         assert family_of(chat) is None
         assert family_of(embedding_model("amazon.titan-embed-image-v1")) is None
 
@@ -241,7 +275,9 @@ class TestParse:
     def test_an_unreadable_response_fails_the_call(self):
         with pytest.raises(UpstreamError) as raised:
             parse(TITAN_V2, ["a"], {"unexpected": True})
-        assert raised.value.message == "Amazon Bedrock returned an embeddings response the gateway cannot read."
+        assert (
+            raised.value.message == "Amazon Bedrock returned an embeddings response the gateway cannot read."
+        )
 
 
 class TestToOpenai:
