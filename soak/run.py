@@ -186,14 +186,18 @@ def _parse(argv: list[str] | None) -> Options:
     defaults = Options()
     parser = argparse.ArgumentParser(prog="python -m soak", description=__doc__)
     parser.add_argument("--requests", type=int, default=defaults.requests, help="measured requests")
-    parser.add_argument("--duration", type=float, default=defaults.duration, help="stop sending after S seconds")
+    parser.add_argument(
+        "--duration", type=float, default=defaults.duration, help="stop sending after S seconds"
+    )
     parser.add_argument("--concurrency", type=int, default=defaults.concurrency)
     parser.add_argument("--workers", type=int, default=defaults.workers, help="gunicorn workers")
     parser.add_argument("--warmup", type=int, default=defaults.warmup, help="requests before the baseline")
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--max-rss-growth-mib", type=float, default=defaults.max_rss_growth_mib)
     parser.add_argument("--max-fd-growth", type=int, default=defaults.max_fd_growth)
-    parser.add_argument("--log-dir", type=Path, default=None, help="where server logs go (default: a temp dir)")
+    parser.add_argument(
+        "--log-dir", type=Path, default=None, help="where server logs go (default: a temp dir)"
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = vars(parser.parse_args(argv))
     as_json = args.pop("json")
@@ -215,7 +219,8 @@ def render(report: dict) -> str:
         for worker in report["workers"][label]:
             lines.append(
                 f"  worker {worker['pid']} {label:<12} RSS {worker['rss_kib'] / 1024:7.1f} MiB  "
-                f"fds {worker['fds']:4}  sockets {worker['sockets']:4}  to Bedrock {worker['upstream_connections']}"
+                f"fds {worker['fds']:4}  sockets {worker['sockets']:4}  "
+                f"to Bedrock {worker['upstream_connections']}"
             )
     lines += [
         f"RSS growth after warm-up: {report['rss_growth_mib']} MiB; descriptor growth: {report['fd_growth']}",

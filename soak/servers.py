@@ -100,7 +100,9 @@ def start_emulator(log_dir: Path, port: int | None = None) -> Server:
     return server
 
 
-def start_gateway(env: dict[str, str], log_dir: Path, port: int | None = None, name: str = "gateway") -> Server:
+def start_gateway(
+    env: dict[str, str], log_dir: Path, port: int | None = None, name: str = "gateway"
+) -> Server:
     """The production command, ``gunicorn -c gunicorn.conf.py wsgi:app``, on a free port."""
     port = port or free_port()
     argv = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"]

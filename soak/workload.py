@@ -100,7 +100,9 @@ def expect_stream_error(code: str) -> Check:
             return "stream did not end with an error event"
         if "[DONE]" in events:
             return "error event after [DONE]"
-        return None if events[-1]["error"]["code"] == code else f"error event code {events[-1]['error']['code']}"
+        return (
+            None if events[-1]["error"]["code"] == code else f"error event code {events[-1]['error']['code']}"
+        )
 
     return check
 

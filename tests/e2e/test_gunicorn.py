@@ -186,7 +186,9 @@ class TestGracefulShutdown:
         try:
             prompt = "@@words 30\n@@latency token=100"  # about 3 s of streaming
             with httpx.Client(base_url=server.url, headers=AUTH, timeout=30) as client:
-                with client.stream("POST", "/v1/chat/completions", json=chat(prompt, stream=True)) as response:
+                with client.stream(
+                    "POST", "/v1/chat/completions", json=chat(prompt, stream=True)
+                ) as response:
                     pieces = response.iter_bytes()
                     first = next(pieces)
                     server.terminate()

@@ -26,6 +26,7 @@ from tests.http.helpers_chat import accumulate, sse_payloads
 
 CHAT_MODEL = "anthropic.claude-3-5-sonnet-20240620-v1:0"
 EMBEDDING_MODEL = "cohere.embed-english-v3"
+TARGET_GROUP = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/gateway/0123456789abcdef"
 CONTEXT = SimpleNamespace(aws_request_id="test-invocation", function_name="bedrock-gateway-production")
 
 
@@ -109,7 +110,11 @@ def rest_api_event(method: str, path: str, body: dict | None = None, auth: bool 
 
 def http_api_event(method: str, path: str, body: dict | None = None, *, stage: str = "$default") -> dict:
     """HTTP API or Lambda Function URL (payload 2.0); a named HTTP API stage prefixes rawPath."""
-    domain = "abcdefghij.lambda-url.us-east-1.on.aws" if stage == "$default" else "k1l2m3.execute-api.us-east-1.amazonaws.com"
+    domain = (
+        "abcdefghij.lambda-url.us-east-1.on.aws"
+        if stage == "$default"
+        else "k1l2m3.execute-api.us-east-1.amazonaws.com"
+    )
     raw_path = path if stage == "$default" else f"/{stage}{path}"
     return {
         "version": "2.0",
@@ -153,11 +158,7 @@ def http_api_event(method: str, path: str, body: dict | None = None, *, stage: s
 def alb_event(method: str, path: str, body: dict | None = None) -> dict:
     """An Application Load Balancer target-group event (lower-case headers, no multi-value)."""
     return {
-        "requestContext": {
-            "elb": {
-                "targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/gateway/0123456789abcdef"
-            }
-        },
+        "requestContext": {"elb": {"targetGroupArn": TARGET_GROUP}},
         "httpMethod": method,
         "path": path,
         "queryStringParameters": {},

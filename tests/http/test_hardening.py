@@ -52,7 +52,9 @@ def with_image(url: str) -> dict:
 def big_png(size: int) -> bytes:
     """A valid PNG of about ``size`` bytes: a private ancillary chunk carries the bulk."""
     filler = os.urandom(size)
-    chunk = struct.pack(">I", len(filler)) + b"prVt" + filler + struct.pack(">I", zlib.crc32(b"prVt" + filler))
+    chunk = (
+        struct.pack(">I", len(filler)) + b"prVt" + filler + struct.pack(">I", zlib.crc32(b"prVt" + filler))
+    )
     return IMAGE[:33] + chunk + IMAGE[33:]
 
 
@@ -60,7 +62,9 @@ class TestRequestLimits:
     def test_a_body_over_max_request_bytes_is_413(self, make_app):
         client = make_app(max_request_bytes=1_000_000).test_client()
         body = b'{"model": "x", "messages": [], "pad": "' + b"a" * 1_000_001 + b'"}'
-        response = client.post("/v1/chat/completions", data=body, headers={**AUTH, "Content-Type": "application/json"})
+        response = client.post(
+            "/v1/chat/completions", data=body, headers={**AUTH, "Content-Type": "application/json"}
+        )
         error = assert_openai_error(response, 413)
         assert error["code"] == "request_too_large"
 
@@ -73,7 +77,9 @@ class TestRequestLimits:
 
     def test_the_default_limit_is_20_mib(self, client):
         body = b'{"pad": "' + b"a" * (20 * 1024 * 1024) + b'"}'
-        response = client.post("/v1/embeddings", data=body, headers={**AUTH, "Content-Type": "application/json"})
+        response = client.post(
+            "/v1/embeddings", data=body, headers={**AUTH, "Content-Type": "application/json"}
+        )
         assert_openai_error(response, 413)
 
     @pytest.mark.parametrize(("depth", "refused"), [(64, False), (65, True)])
@@ -265,26 +271,34 @@ class TestImageFetching:
         assert fetched_hosts(network, emulator.port) == {PUBLIC_ADDRESS}
 
     def test_a_redirect_loop_stops_at_the_redirect_limit(self, client, network, image_host):
-        error = assert_openai_error(chat(client, with_image("http://images.example.com/loop")), 400, IMAGE_PARAM)
+        error = assert_openai_error(
+            chat(client, with_image("http://images.example.com/loop")), 400, IMAGE_PARAM
+        )
         assert "redirects" in error["message"]
         assert len(image_host.seen) == 4  # the first request and IMAGE_MAX_REDIRECTS (3) hops
 
     @pytest.mark.parametrize("path", ["/oversize", "/oversize-chunked"])
     def test_an_image_over_image_max_bytes_is_refused(self, client, network, path):
-        error = assert_openai_error(chat(client, with_image(f"http://images.example.com{path}")), 400, IMAGE_PARAM)
+        error = assert_openai_error(
+            chat(client, with_image(f"http://images.example.com{path}")), 400, IMAGE_PARAM
+        )
         assert "too large" in error["message"]
 
     @pytest.mark.parametrize("path", ["/slow", "/drip"])
     def test_a_slow_image_host_times_out_within_image_fetch_timeout(self, make_app, network, path):
         client = make_app(image_fetch_timeout=1.0).test_client()
         started = time.monotonic()
-        error = assert_openai_error(chat(client, with_image(f"http://images.example.com{path}")), 400, IMAGE_PARAM)
+        error = assert_openai_error(
+            chat(client, with_image(f"http://images.example.com{path}")), 400, IMAGE_PARAM
+        )
         assert time.monotonic() - started < 2.5
         assert "timed out" in error["message"]
 
     @pytest.mark.parametrize("path", ["/text", "/labelled-png"])
     def test_bytes_that_are_not_an_image_are_refused_whatever_their_label(self, client, network, path):
-        error = assert_openai_error(chat(client, with_image(f"http://images.example.com{path}")), 400, IMAGE_PARAM)
+        error = assert_openai_error(
+            chat(client, with_image(f"http://images.example.com{path}")), 400, IMAGE_PARAM
+        )
         assert "Unsupported image format" in error["message"]
 
     @pytest.mark.parametrize(
@@ -325,7 +339,9 @@ class TestUpstreamFaults:
 
     def test_a_stream_whose_first_event_is_late_is_a_plain_504(self, make_app):
         client = make_app(bedrock_read_timeout=1.0).test_client()
-        response = chat(client, {"role": "user", "content": "@@latency first=3000\n@@reply late"}, stream=True)
+        response = chat(
+            client, {"role": "user", "content": "@@latency first=3000\n@@reply late"}, stream=True
+        )
         assert_openai_error(response, 504)
 
     def test_unreachable_bedrock_is_a_quick_502_while_health_and_the_last_catalogue_stay_up(
@@ -342,12 +358,16 @@ class TestUpstreamFaults:
         response = chat(client, {"role": "user", "content": "@@reply hello"})
         assert time.monotonic() - started < 3
         assert assert_openai_error(response, 502)["code"] == "upstream_error"
-        embeddings = client.post("/v1/embeddings", json={"model": "cohere.embed-english-v3", "input": "x"}, headers=AUTH)
+        embeddings = client.post(
+            "/v1/embeddings", json={"model": "cohere.embed-english-v3", "input": "x"}, headers=AUTH
+        )
         assert_openai_error(embeddings, 502)
         assert client.get("/health").status_code == 200
         assert client.get("/v1/models", headers=AUTH).get_json() == listed
 
-    def test_bedrock_unreachable_from_the_start_still_lists_the_configured_defaults(self, settings, monkeypatch):
+    def test_bedrock_unreachable_from_the_start_still_lists_the_configured_defaults(
+        self, settings, monkeypatch
+    ):
         with socket.socket() as closed:
             closed.bind(("127.0.0.1", 0))
             url = f"http://127.0.0.1:{closed.getsockname()[1]}"
