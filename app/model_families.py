@@ -18,6 +18,8 @@ class Family:
 
     name: str
     tools: bool = True
+    # Whether toolChoice may be "any" or a named tool; some families take only "auto".
+    forced_tool_choice: bool = True
     system: bool = True
     # "anthropic": extended thinking on request; "deepseek": always reasons, takes no switch.
     reasoning: str | None = None
@@ -46,13 +48,15 @@ _FAMILIES: tuple[tuple[str, Family], ...] = (
     (r"anthropic\.claude-(v2|instant)", Family("claude-2", tools=False)),
     (r"amazon\.nova-(pro|lite|micro|premier)", Family("nova", prompt_caching=True)),
     (r"amazon\.titan-text", Family("titan-text", tools=False, system=False)),
-    (r"meta\.llama(3-[1-9]-|4)", Family("llama-tools")),
+    (r"meta\.llama(3-[1-9]-|4)", Family("llama-tools", forced_tool_choice=False)),
     (r"meta\.llama", Family("llama", tools=False)),
     (r"deepseek\.r1", Family("deepseek-r1", tools=False, reasoning="deepseek")),
     (r"mistral\.(mistral-large|mistral-small|pixtral)", Family("mistral-tools")),
     (r"mistral\.", Family("mistral", tools=False)),
     (r"ai21\.j2", Family("jurassic", tools=False, system=False)),
-    (r"cohere\.command-r", Family("command-r")),
+    (r"ai21\.jamba", Family("jamba", forced_tool_choice=False)),
+    (r"deepseek\.v3", Family("deepseek-v3", forced_tool_choice=False)),
+    (r"cohere\.command-r", Family("command-r", forced_tool_choice=False)),
     (r"cohere\.command", Family("command", tools=False)),
     (r"cohere\.embed-(english|multilingual)-v3", Family("cohere-embed-v3", embedding="cohere-v3")),
     (r"cohere\.embed-v4", Family("cohere-embed-v4", embedding="cohere-v4")),

@@ -95,6 +95,8 @@ def openai_to_converse(
         extra.pop("thinking", None)
     if thinking:
         plan = _relax_for_thinking(inference, extra, plan)
+    elif not model.family.forced_tool_choice:
+        plan = _unforced(plan)
     rendering = Rendering(model, load_image, plan.as_text, keep_reasoning=thinking is not None)
     system, turns = conversation(body["messages"], rendering)
     if not turns:
@@ -193,6 +195,11 @@ def _relax_for_thinking(inference: dict, extra: dict, plan: ToolPlan) -> ToolPla
     inference.pop("temperature", None)
     inference.pop("topP", None)
     extra.pop("top_k", None)
+    return _unforced(plan)
+
+
+def _unforced(plan: ToolPlan) -> ToolPlan:
+    """Offer the tools with auto choice; a structured tool is then asked for in words."""
     choice = plan.choice if plan.choice is None or "auto" in plan.choice else {"auto": {}}
     instructions = plan.instructions
     if plan.structured:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_openai import ChatOpenAI
@@ -31,8 +32,23 @@ ASK_PERSON = 'Who wrote the first program?\n@@tool Person {"name": "Ada", "age":
 
 
 @pytest.fixture
-def llm(gateway_url):
-    return ChatOpenAI(model=CLAUDE, base_url=gateway_url, api_key=API_KEY, max_retries=0, timeout=60)
+def make_llm(gateway_url):
+    """ChatOpenAI on an HTTP client of its own, closed afterwards: LangChain's shared default
+    client would hold keep-alive connections that delay the gateway's graceful shutdown."""
+    with httpx.Client(timeout=60) as http_client:
+        yield lambda **options: ChatOpenAI(
+            model=CLAUDE,
+            base_url=gateway_url,
+            api_key=API_KEY,
+            max_retries=0,
+            http_client=http_client,
+            **options,
+        )
+
+
+@pytest.fixture
+def llm(make_llm):
+    return make_llm()
 
 
 def test_invoke_returns_an_ai_message_with_usage(llm):
@@ -51,10 +67,9 @@ def test_stream_yields_the_reply_in_pieces(llm):
     assert len([p for p in pieces if p]) == 4
 
 
-def test_stream_with_usage_reports_token_counts(gateway_url):
-    llm = ChatOpenAI(model=CLAUDE, base_url=gateway_url, api_key=API_KEY, max_retries=0, stream_usage=True)
+def test_stream_with_usage_reports_token_counts(make_llm):
     total = None
-    for chunk in llm.stream("Hello there"):
+    for chunk in make_llm(stream_usage=True).stream("Hello there"):
         total = chunk if total is None else total + chunk
     assert total.content == "Echo: Hello there"
     assert (total.usage_metadata["input_tokens"], total.usage_metadata["output_tokens"]) == (2, 3)

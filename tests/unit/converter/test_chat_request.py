@@ -36,6 +36,7 @@ NOVA = ModelInfo(id="amazon.nova-pro-v1:0", foundation_id="amazon.nova-pro-v1:0"
 TITAN = ModelInfo(id="amazon.titan-text-express-v1", foundation_id="amazon.titan-text-express-v1")
 DEEPSEEK = ModelInfo(id="us.deepseek.r1-v1:0", foundation_id="deepseek.r1-v1:0")
 CUSTOM = ModelInfo(id="acme.chat-v1", foundation_id="acme.chat-v1")
+LLAMA = ModelInfo(id="meta.llama3-1-70b-instruct-v1:0", foundation_id="meta.llama3-1-70b-instruct-v1:0")
 
 WEATHER = {
     "type": "function",
@@ -432,6 +433,21 @@ class TestToolChoice:
     )
     def test_impossible_tool_choices_are_refused(self, tools, tool_choice, param):
         assert raises(messages=[user("hi")], tools=tools, tool_choice=tool_choice).param == param
+
+    @pytest.mark.parametrize(
+        "tool_choice", ["required", {"type": "function", "function": {"name": "get_time"}}]
+    )
+    def test_a_family_that_only_takes_auto_gets_auto(self, tool_choice):
+        config = kwargs(LLAMA, messages=[user("hi")], tools=[WEATHER, TIME], tool_choice=tool_choice)
+        assert config["toolConfig"] == {"tools": [WEATHER_SPEC, TIME_SPEC], "toolChoice": {"auto": {}}}
+
+    def test_structured_output_on_such_a_family_asks_for_the_tool_in_words(self):
+        schema = {"name": "answer", "schema": {"type": "object", "properties": {}}}
+        result = kwargs(
+            LLAMA, messages=[user("hi")], response_format={"type": "json_schema", "json_schema": schema}
+        )
+        assert result["toolConfig"]["toolChoice"] == {"auto": {}}
+        assert "answer" in result["system"][-1]["text"]
 
 
 class TestToolHistoryAsText:
