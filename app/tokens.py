@@ -30,5 +30,5 @@ def decode_tokens(token_ids: list[int]) -> str:
         raise ValueError(f"token ids must be between 0 and {enc.n_vocab - 1}")
     try:
         return enc.decode(token_ids)
-    except KeyError as exc:  # ids in the gaps of the vocabulary
-        raise ValueError(f"unknown token id {exc.args[0]}") from exc
+    except KeyError as exc:  # ids in the gaps of the vocabulary; tiktoken's text names the id
+        raise ValueError(str(exc.args[0])) from exc

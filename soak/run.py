@@ -142,7 +142,22 @@ def run(options: Options) -> dict:
         emulator.stop()
 
 
+def prime(gateway: servers.Server, workers: int) -> None:
+    """Load each worker's model catalogue before the concurrent load.
+
+    A cold catalogue under concurrent first requests is its own test
+    (tests/e2e/test_gunicorn.py); the soak measures steady state.
+    """
+    request = urllib.request.Request(
+        gateway.url + "/v1/models", headers={"Authorization": f"Bearer {API_KEY}"}
+    )
+    for _ in range(workers * 4):
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
+
+
 def _measured(options: Options, gateway: servers.Server, emulator: servers.Server) -> dict:
+    prime(gateway, options.workers)
     started = footprint(gateway, emulator)
     calls = plan(options.warmup + options.requests, options.seed)
     deadline = time.monotonic() + options.duration

@@ -40,14 +40,11 @@ def create_embeddings() -> Response:
 
 
 def fan_out(work: Callable[[Item], Result], items: Sequence[Item], limit: int) -> list[Result]:
-    """``work(item)`` for every item, at most ``limit`` at once, results in item order.
-
-    The first failure is raised and calls not yet started are dropped. Under gunicorn's
-    gevent worker the sockets are patched, so greenlets give the concurrency; otherwise threads.
-    """
+    """``work(item)`` for every item, ``limit`` at once, in item order; the first failure fails all."""
     if len(items) <= 1:
         return [work(item) for item in items]
     size = min(limit, len(items))
+    # Under gunicorn's gevent worker sockets are patched and greenlets are the cheap way.
     if monkey.is_module_patched("socket"):
         pool = gevent.pool.Pool(size)
         try:

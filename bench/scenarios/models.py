@@ -43,6 +43,11 @@ def run(ctx: Context) -> None:
         Row(name, "requests/s", median(g, "rps"), median(f, "rps"), "req/s"),
         Row(name, "p50 latency", median(g, "p50_ms"), median(f, "p50_ms"), "ms"),
         Row(name, "CPU per request", median(g, "cpu_per_req_ms"), median(f, "cpu_per_req_ms"), "ms"),
-        Row(name, "ListFoundationModels calls during the runs", sum(calls),
-            sum(summary["n"] for summary in f), "calls", "0 from the gateway", sum(calls) == 0),
+        Row(name, "ListFoundationModels calls per 1,000 requests", per_thousand(calls, g),
+            per_thousand([summary["n"] for summary in f], f), "calls", "< 1 (a timed refresh at most)",
+            per_thousand(calls, g) < 1, f"{sum(calls)} in {sum(summary['n'] for summary in g)} requests"),
     )  # fmt: skip
+
+
+def per_thousand(calls: list[int], summaries: list[dict]) -> float:
+    return 1000 * sum(calls) / max(sum(summary["n"] for summary in summaries), 1)

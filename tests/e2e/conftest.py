@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -21,17 +22,21 @@ TIKTOKEN_URL = "https://openaipublic.blob.core.windows.net/encodings/cl100k_base
 
 
 def start_gunicorn(env: dict[str, str], port: int) -> subprocess.Popen:
+    """gunicorn's stderr goes to a file (``process.log``): a pipe nobody reads would fill up."""
+    log = tempfile.NamedTemporaryFile(prefix="gunicorn-", suffix=".log", delete=False)
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
         cwd=ROOT,
         env={**env, "PORT": str(port), "HOST": "127.0.0.1"},
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
+    log.close()
+    process.log = Path(log.name)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited: {process.stderr.read().decode()[-2000:]}")
+            raise RuntimeError(f"gunicorn exited: {process.log.read_text()[-2000:]}")
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1).close()
             return process
@@ -48,6 +53,9 @@ def stop(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+    log = getattr(process, "log", None)
+    if log is not None:
+        log.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session")

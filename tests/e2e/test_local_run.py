@@ -54,3 +54,4 @@ def test_local_run_starts_gateway_and_emulator_and_says_how_to_connect():
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
+        process.stdout.close()

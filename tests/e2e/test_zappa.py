@@ -279,7 +279,7 @@ def test_a_gateway_error_keeps_its_status_and_openai_body_through_lambda(lambda_
 class TestStages:
     """What each stage in zappa_settings.json deploys, as Zappa itself reads it."""
 
-    @pytest.fixture(params=["production", "dev", "production_apigateway"])
+    @pytest.fixture(scope="class", params=["production", "dev", "production_apigateway"])
     def cli(self, request):
         cli = ZappaCLI()
         cli.api_stage = request.param

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import struct
+import time
 import zlib
 
 from tests.conftest import AUTH
@@ -132,6 +133,14 @@ def accumulate(chunks: list[dict]) -> dict:
 def arguments(tool_calls: list[dict]) -> list[tuple[str, dict]]:
     """(name, parsed arguments) of each tool call, so JSON spacing does not matter."""
     return [(c["function"]["name"], json.loads(c["function"]["arguments"])) for c in tool_calls]
+
+
+def open_streams_after(control, seconds: float = 3.0) -> int:
+    """The emulator's open ConverseStream count once closing streams had time to finish."""
+    deadline = time.monotonic() + seconds
+    while control.open_streams() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return control.open_streams()
 
 
 # Real, decodable images, built byte by byte (no imaging library needed).

@@ -22,6 +22,7 @@ from tests.http.helpers_chat import (
     WEATHER_TOOL,
     accumulate,
     data_url,
+    open_streams_after,
     post_chat,
     sse_payloads,
     stream_payloads,
@@ -450,7 +451,7 @@ def test_bedrock_exceptions_mid_stream_end_the_stream_with_an_error_event(client
     assert "[DONE]" not in payloads
     assert last == expected_error(name, f"Scripted {name}.")
     assert accumulate(chunks)["message"] == {"role": "assistant", "content": "word1 word2 word3"}
-    assert bedrock_emulator.open_streams() == 0
+    assert open_streams_after(bedrock_emulator) == 0
     assert_still_serving(client)
 
 

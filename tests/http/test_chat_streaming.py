@@ -19,6 +19,7 @@ from tests.http.helpers_chat import (
     WEATHER_TOOL,
     accumulate,
     completion,
+    open_streams_after,
     post_chat,
     sse_payloads,
     stream_payloads,
@@ -214,10 +215,7 @@ def test_a_client_that_goes_away_mid_stream_releases_the_bedrock_stream(client, 
     next(pieces)
     assert bedrock_emulator.open_streams() == 1
     response.close()
-    deadline = time.monotonic() + 3
-    while bedrock_emulator.open_streams() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert bedrock_emulator.open_streams() == 0
+    assert open_streams_after(bedrock_emulator) == 0
     assert bedrock_emulator.calls()["ConverseStream"] == 1
 
 

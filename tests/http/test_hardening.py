@@ -9,6 +9,7 @@ server, which plays the public image host.
 from __future__ import annotations
 
 import http.server
+import json
 import logging
 import os
 import socket
@@ -19,7 +20,7 @@ import zlib
 
 import pytest
 
-from app import create_app
+from app import create_app, payload_log
 from app.emulator.serve import start_in_thread
 from tests.conftest import API_KEY, AUTH
 from tests.http.helpers_chat import CLAUDE, data_url, png_bytes
@@ -105,6 +106,35 @@ class TestRequestLimits:
     def test_the_default_message_limit_refuses_a_flood_before_loading_it(self, client):
         flood = [{"role": "user", "content": "x"}] * 2001
         assert_openai_error(chat(client, *flood), 400, "messages")
+
+    @pytest.mark.xfail(
+        strict=True,
+        reason="app/api/services.py json_body accepts a lone surrogate escape (\\ud800): the reply "
+        "cannot be encoded (500) or Bedrock fails on it (502). It should be a 400 at the edge.",
+    )
+    @pytest.mark.parametrize(
+        ("path", "body"),
+        [
+            (
+                "/v1/chat/completions",
+                {"model": CLAUDE, "messages": [{"role": "user", "content": "hi \ud800"}]},
+            ),
+            ("/v1/embeddings", {"model": "cohere.embed-english-v3", "input": "\ud800"}),
+        ],
+    )
+    def test_a_lone_surrogate_is_a_400(self, client, path, body):
+        raw = json.dumps(body).encode()  # ASCII JSON carrying the escape \ud800, as a client may send
+        response = client.post(path, data=raw, headers={**AUTH, "Content-Type": "application/json"})
+        assert_openai_error(response, 400, response.get_json()["error"]["param"])
+
+    @pytest.mark.xfail(
+        strict=True,
+        reason="app/__init__.py: werkzeug answers an empty path segment with a 308 HTML redirect; "
+        "set app.url_map.merge_slashes = False",
+    )
+    def test_an_empty_segment_in_a_model_id_is_an_openai_404(self, client):
+        response = client.get("/v1/models//b", headers=AUTH)
+        assert assert_openai_error(response, 404, "model")["code"] == "model_not_found"
 
 
 class ImageHost(http.server.BaseHTTPRequestHandler):
@@ -326,6 +356,30 @@ class TestSecrets:
         secret_prompt = "@@reply the launch code is 0000-PRIVATE"
         assert chat(client, {"role": "user", "content": secret_prompt}).status_code == 200
         assert "PRIVATE" not in caplog.text
+
+    def test_debug_log_payloads_logs_bodies_with_every_key_redacted(self, make_app, caplog):
+        app = make_app(debug_log_payloads=True)
+        payload_log.init_app(app, app.extensions["settings"])  # a no-op once create_app calls it
+        client = app.test_client()
+        caplog.set_level(logging.DEBUG, logger="app.payload_log")
+        image = data_url(big_png(10_000))
+        message = with_image(image)
+        message["content"][0]["text"] = f"@@reply logged\nmy key is {API_KEY}"
+        assert chat(client, message).status_code == 200
+        wrong = "sk-wrong-but-secret-4242"
+        client.get("/v1/models", headers={"Authorization": f"Bearer {wrong}"})
+        logged = caplog.text
+        assert "@@reply logged" in logged and '"content":"logged"' in logged
+        assert API_KEY not in logged and wrong not in logged
+        assert logged.count("<redacted>") == 1
+        assert image not in logged and "characters>" in logged
+
+    def test_payloads_are_not_logged_without_the_switch(self, make_app, caplog):
+        app = make_app()
+        payload_log.init_app(app, app.extensions["settings"])
+        caplog.set_level(logging.DEBUG, logger="app.payload_log")
+        chat(app.test_client(), {"role": "user", "content": "@@reply quiet"})
+        assert not [record for record in caplog.records if record.name == "app.payload_log"]
 
 
 class TestUpstreamFaults:

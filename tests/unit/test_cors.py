@@ -58,7 +58,8 @@ class TestConfigured:
         ok = cors_client.get("/v1/models", headers={**AUTH, "Origin": SITE})
         refused = cors_client.get("/v1/models", headers={"Origin": SITE})
         assert (ok.status_code, refused.status_code) == (200, 401)
-        assert ok.headers["Access-Control-Allow-Origin"] == refused.headers["Access-Control-Allow-Origin"] == SITE
+        assert ok.headers["Access-Control-Allow-Origin"] == SITE
+        assert refused.headers["Access-Control-Allow-Origin"] == SITE
 
     def test_a_stream_carries_the_origin(self, cors_client):
         body = {
