@@ -21,10 +21,13 @@ class Row:
     target: str = ""
     passed: bool | None = None
     note: str = ""
+    paired: float | None = None  # the median of per-round ratios, when the rounds give one
 
     @property
     def ratio(self) -> float | None:
         """gateway / floor, for the figures where a ratio means something (not counts)."""
+        if self.paired is not None:
+            return self.paired
         if self.gateway is None or not self.floor or self.unit in COUNTS:
             return None
         return self.gateway / self.floor
@@ -81,6 +84,12 @@ def interleave(rounds: int, runs: dict[str, Callable[[], dict]]) -> dict[str, li
 def median(summaries: list[dict], key: str) -> float:
     values = [summary[key] for summary in summaries if summary[key] is not None]
     return statistics.median(values) if values else float("nan")
+
+
+def paired_ratio(gateway: list[dict], floor: list[dict], key: str) -> float:
+    """The median over rounds of gateway/floor, each round against the floor run beside it."""
+    ratios = [g[key] / f[key] for g, f in zip(gateway, floor, strict=True) if f[key]]
+    return statistics.median(ratios) if ratios else float("nan")
 
 
 def all_intact(*groups: list[dict]) -> tuple[bool, str]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Plan:
     rounds: int = 3
+    chat_rounds: int = 5
     workers: tuple[int, ...] = (1, 2)  # 2 = gunicorn.conf.py's default on this machine
     chat_words: int = 20
     chat_c1: int = 300
@@ -23,7 +24,7 @@ class Plan:
     slow_token_ms: int = 1000
     slow_ramp_s: float = 5.0
     cohere_texts: int = 2048
-    cohere_first_ms: int = 100
+    cohere_first_ms: int = 250
     titan_texts: int = 256
     titan_first_ms: int = 20
     embed_requests: int = 2
@@ -35,6 +36,7 @@ class Plan:
 FULL = Plan()
 SMOKE = Plan(
     rounds=1,
+    chat_rounds=1,
     workers=(1,),
     chat_c1=20,
     chat_c32=64,

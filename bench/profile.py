@@ -87,10 +87,10 @@ def summary(paths: list[Path], top: int = 25) -> str:
 
 
 def summarize_dir(directory: Path) -> str:
-    """One summary per load label (files ``<label>-<pid>.txt``)."""
+    """One summary per scenario and label, over its rounds (files ``<scenario>.<label>.<n>-<pid>.txt``)."""
     labels: dict[str, list[Path]] = {}
     for path in sorted(directory.glob("*.txt")):
-        labels.setdefault(path.stem.rsplit("-", 1)[0], []).append(path)
+        labels.setdefault(path.stem.rsplit("-", 1)[0].rsplit(".", 1)[0], []).append(path)
     return "\n\n".join(f"== {label}\n{summary(paths)}" for label, paths in labels.items())
 
 

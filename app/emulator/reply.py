@@ -26,7 +26,7 @@ class Reply:
 def build_reply(model: Model, model_id: str, body: dict, state: EmulatorState) -> Reply:
     prompt = read_prompt(body)
     script = prompt.script
-    tools = _tool_blocks(prompt)
+    tools = _tool_blocks(prompt, _offered_tools(body))
     texts = _texts(model_id, body, prompt, bool(tools))
     texts, cut = (texts, None) if script.echo else _limit(texts, body)
     if cut:
@@ -53,9 +53,17 @@ def _texts(model_id: str, body: dict, prompt: Prompt, has_tools: bool) -> list[s
     return [f"Echo: {prompt.user_text}".rstrip()]
 
 
-def _tool_blocks(prompt: Prompt) -> list[dict]:
+def _offered_tools(body: dict) -> set[str]:
+    tools = (body.get("toolConfig") or {}).get("tools") or []
+    return {tool["toolSpec"]["name"] for tool in tools if "toolSpec" in tool}
+
+
+def _tool_blocks(prompt: Prompt, offered: set[str]) -> list[dict]:
+    """A model can only call the tools the request offers; other scripted calls are ignored."""
     blocks = []
     for index, (name, args) in enumerate(prompt.script.tools):
+        if name not in offered:
+            continue
         seed = f"{index}\0{name}\0{json.dumps(args)}\0{prompt.user_text}"
         tool_id = "tooluse_" + hashlib.sha256(seed.encode()).hexdigest()[:22]
         blocks.append({"toolUse": {"toolUseId": tool_id, "name": name, "input": args}})

@@ -54,9 +54,13 @@ class Context:
         self.rows.extend(rows)
 
     def load(self, gateway: Gateway, job: dict, timeout: float = 600) -> dict:
-        """A loadgen job against ``gateway``, its whole process tree charged for CPU."""
+        """A loadgen job against ``gateway``, its whole process tree charged for CPU.
+
+        ``job["label"]`` (default ``c<concurrency>``) names the profile files of this load.
+        """
         self._loads += 1
-        with self.recording(gateway, f"{self.scenario}.{self._loads:02d}.c{job['concurrency']}"):
+        label = f"{self.scenario}.{job.pop('label', 'c' + str(job['concurrency']))}.{self._loads:02d}"
+        with self.recording(gateway, label):
             job = {"port": gateway.port, "cpu_roots": [gateway.process.pid], **job}
             return run_job("bench.loadgen", job, timeout)
 

@@ -45,7 +45,10 @@ def measure(ctx: Context, model: str, inputs: list[str], units, first_ms: int) -
 
     def through_gateway(encoding: str):
         body = {"model": model, "input": inputs, "encoding_format": encoding}
-        return lambda: ctx.load(gateway, {**common, "requests": [post("/v1/embeddings", body)]})
+        label = f"{model.split('.')[0]}-{encoding}"
+        return lambda: ctx.load(
+            gateway, {**common, "label": label, "requests": [post("/v1/embeddings", body)]}
+        )
 
     rounds = interleave(
         ctx.plan.rounds,

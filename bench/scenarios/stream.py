@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.measure import Row, interleave, median
+from bench.measure import Row, interleave, median, paired_ratio
 from bench.scenarios import Context, chat_request, converse_kwargs, intact_row, prompt
 
 ADDED_TTFB_MS = 5.0
@@ -39,6 +39,7 @@ def run(ctx: Context) -> None:
     ctx.raw[name] = rounds
     g, f = rounds["gateway"], rounds["floor"]
     cpu_g, cpu_f = median(g, "cpu_per_chunk_us"), median(f, "cpu_per_chunk_us")
+    cpu_ratio = paired_ratio(g, f, "cpu_per_chunk_us")
     ctx.add(
         intact_row(name, g, f),
         Row(
@@ -48,9 +49,10 @@ def run(ctx: Context) -> None:
             cpu_f,
             "us",
             f"<= {CPU_RATIO:g}x",
-            cpu_g / cpu_f <= CPU_RATIO if cpu_f else None,
+            cpu_ratio <= CPU_RATIO,
             f"{median(g, 'chunks') / max(median(g, 'n'), 1):.0f} chunks vs "
             f"{median(f, 'chunks') / max(median(f, 'n'), 1):.0f} events per stream",
+            paired=cpu_ratio,
         ),
         Row(name, "CPU per stream", median(g, "cpu_per_req_ms"), median(f, "cpu_per_req_ms"), "ms"),
     )

@@ -67,6 +67,7 @@ def gateway_env(emulator) -> dict[str, str]:
         "ACCESS_LOG": "",
         "ALLOW_PRIVATE_IMAGE_URLS": "true",
         "BEDROCK_MAX_ATTEMPTS": "3",
+        "GRACEFUL_TIMEOUT": "3",
     }
 
 

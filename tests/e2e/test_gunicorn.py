@@ -114,6 +114,15 @@ class TestTraffic:
         assert response.status_code == 200
         assert [item["index"] for item in response.json()["data"]] == [0, 1, 2]
 
+    def test_a_body_over_the_limit_is_an_openai_413_and_the_connection_stays_usable(self, http):
+        body = b'{"pad": "' + b"a" * (20 * 1024 * 1024) + b'"}'
+        response = http.post(
+            "/v1/chat/completions", content=body, headers={"Content-Type": "application/json"}
+        )
+        assert response.status_code == 413
+        assert response.json()["error"]["code"] == "request_too_large"
+        assert http.get("/health").status_code == 200
+
 
 async def _one_stream(client: httpx.AsyncClient, text: str) -> str:
     prompt = f"@@reply {text}\n@@latency token=20"

@@ -1,18 +1,9 @@
-"""Fixtures: one in-process emulator per session, real boto3 clients pointed at it."""
+"""Fixtures: real boto3 clients pointed at the session's emulator (tests/conftest.py)."""
 
 import pytest
 from emulator_helpers import make_client
 
-from app.emulator import start_in_thread
-
 NO_RETRY = {"total_max_attempts": 1, "mode": "standard"}
-
-
-@pytest.fixture(scope="session")
-def emulator():
-    server = start_in_thread()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(autouse=True)

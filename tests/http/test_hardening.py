@@ -35,7 +35,7 @@ def assert_openai_error(response, status: int, param: str | None = None) -> dict
     assert response.content_type == "application/json"
     error = response.get_json()["error"]
     assert set(error) == {"message", "type", "param", "code"}
-    assert error["type"] == "invalid_request_error" if status < 500 else error["type"] == "server_error"
+    assert error["type"] == ("invalid_request_error" if status < 500 else "server_error")
     assert error["param"] == param
     return error
 
