@@ -29,7 +29,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     # gevent before Flask, boto3 and ssl load, and pure modules import without them.
     from flask import Flask
 
-    from app import auth, bedrock, cors
+    from app import auth, bedrock, cors, payload_log
     from app.api import bp as api_bp
     from app.api.health import bp as health_bp
     from app.catalogue import Catalogue
@@ -41,12 +41,15 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.json.ensure_ascii = False
     app.json.sort_keys = False
+    # Model ids may hold "//" (e.g. a bad ARN): answer 404 in JSON, not an HTML redirect.
+    app.url_map.merge_slashes = False
     app.extensions[SETTINGS] = settings
     client = bedrock.init_app(app, settings)
     app.extensions[CATALOGUE] = Catalogue(settings, client.list_models)
     auth.init_app(app, settings)
     cors.init_app(app, settings)
     register_error_handlers(app)
+    payload_log.init_app(app, settings)
     app.register_blueprint(health_bp)
     app.register_blueprint(api_bp, url_prefix=settings.api_route_prefix)
     if settings.api_route_prefix != "/v1":

@@ -217,11 +217,12 @@ class Catalogue:
         return index
 
     def _refresh(self, *, min_age: float) -> None:
-        now = self._clock()
-        if now - self._loaded_at < min_age or now - self._attempted_at < 1.0:
+        if self._is_fresh(min_age):
             return
-        with self._lock:
-            if self._clock() - self._loaded_at < min_age:
+        if self._index is not None and self._lock.locked():
+            return  # another request is refreshing; the current copy serves meanwhile
+        with self._lock:  # with no copy yet, wait for the first load rather than 404
+            if self._is_fresh(min_age):
                 return
             self._attempted_at = self._clock()
             try:
@@ -229,8 +230,13 @@ class Catalogue:
             except GatewayError as exc:
                 log.warning("could not list Bedrock models, keeping the last good catalogue: %s", exc)
                 return
-            self._index, self._listed = build_models(summaries, profiles, int(now))
+            self._index, self._listed = build_models(summaries, profiles, int(self._clock()))
             self._loaded_at = self._clock()
+
+    def _is_fresh(self, min_age: float) -> bool:
+        """Loaded recently enough, or tried less than a second ago (no stampede on failure)."""
+        now = self._clock()
+        return now - self._loaded_at < min_age or now - self._attempted_at < 1.0
 
 
 def _guess(model_id: str, now: int, *, embedding: bool = False) -> ModelInfo:

@@ -38,6 +38,13 @@ def _positive_int(raw: str) -> int:
     return value
 
 
+def _non_negative_int(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError("must be zero or more")
+    return value
+
+
 def _positive_float(raw: str) -> float:
     value = float(raw)
     if value <= 0:
@@ -129,7 +136,7 @@ class Settings:
     allow_private_image_urls: bool = _env("ALLOW_PRIVATE_IMAGE_URLS", _bool, False)
     image_fetch_timeout: float = _env("IMAGE_FETCH_TIMEOUT", _positive_float, 10.0)
     image_max_bytes: int = _env("IMAGE_MAX_BYTES", _positive_int, 3_750_000)
-    image_max_redirects: int = _env("IMAGE_MAX_REDIRECTS", int, 3)
+    image_max_redirects: int = _env("IMAGE_MAX_REDIRECTS", _non_negative_int, 3)
 
     max_request_bytes: int = _env("MAX_REQUEST_BYTES", _positive_int, 20 * 1024 * 1024)
     max_messages: int = _env("MAX_MESSAGES", _positive_int, 2000)

@@ -37,19 +37,36 @@ def json_body() -> dict:
         ) from None
     if not isinstance(body, dict):
         raise InvalidRequestError("The request body must be a JSON object.")
-    if _depth(body) > settings().max_json_depth:
-        raise InvalidRequestError(
-            f"The request body is nested deeper than {settings().max_json_depth} levels."
-        )
+    check_shape(body, settings().max_json_depth)
     return body
 
 
-def _depth(value: object) -> int:
-    """Nesting depth, computed without recursion."""
-    deepest, stack = 0, [(value, 1)]
+def check_shape(value: object, max_depth: int) -> None:
+    """Refuse deep nesting and lone surrogates (JSON allows "\ud800"; UTF-8 cannot carry it).
+
+    Walks iteratively, so a hostile body cannot exhaust the stack.
+    """
+    stack = [(value, 1)]
     while stack:
         node, level = stack.pop()
-        deepest = max(deepest, level)
-        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
-        stack.extend((child, level + 1) for child in children if isinstance(child, (dict, list)))
-    return deepest
+        if level > max_depth:
+            raise InvalidRequestError(f"The request body is nested deeper than {max_depth} levels.")
+        children = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, child in children:
+            for text in (key, child):
+                if isinstance(text, str) and not _encodable(text):
+                    raise InvalidRequestError(
+                        "The request body holds an invalid Unicode escape (a lone surrogate)."
+                    )
+            if isinstance(child, (dict, list)):
+                stack.append((child, level + 1))
+
+
+def _encodable(text: str) -> bool:
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

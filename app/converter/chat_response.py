@@ -30,7 +30,8 @@ def converse_to_openai(
 ) -> dict:
     """The chat.completion for one Converse answer; ``model`` is the id the client asked for."""
     message = assistant_message(response["output"]["message"].get("content", []), call)
-    if call.json_object and "tool_calls" not in message:
+    # A truncated answer (finish_reason length) cannot parse; it is returned as it is.
+    if call.json_object and "tool_calls" not in message and response.get("stopReason") != "max_tokens":
         message["content"] = checked_json(message["content"])
     choice = {
         "index": 0,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bench.measure import Row, interleave, median, paired_ratio
 from bench.scenarios import Context, chat_request, converse_kwargs, intact_row, prompt
 
+HEALTH = {"method": "GET", "path": "/health"}
 ADDED_P50_MS = 2.0
 CPU_RATIO = 1.5
 
@@ -33,6 +34,10 @@ def measure(ctx: Context, concurrency: int, workers: int, total: int) -> None:
                 gateway, {**common, "label": label, "requests": [chat_request(text)]}
             ),
             "floor": lambda: ctx.floor({**common, "op": "converse", "units": [[converse_kwargs(text)]]}),
+            # What serving any request costs here (gunicorn + Flask + auth), with no Bedrock call.
+            "health": lambda: ctx.load(
+                gateway, {**common, "expect": {}, "label": "health", "requests": [HEALTH]}
+            ),
         },
     )
     name = f"1 chat c={concurrency}, {workers} worker{'s' if workers > 1 else ''}"
@@ -66,5 +71,13 @@ def measure(ctx: Context, concurrency: int, workers: int, total: int) -> None:
             cpu_ratio <= CPU_RATIO,
             "ratio: median of the rounds' own ratios",
             paired=cpu_ratio,
+        ),
+        Row(
+            name,
+            "CPU per request of GET /health: serving HTTP alone",
+            median(rounds["health"], "cpu_per_req_ms"),
+            cpu_f,
+            "ms",
+            note="the part of the budget no translation work can remove",
         ),
     )

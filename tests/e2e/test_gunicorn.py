@@ -256,11 +256,6 @@ class TestUpstreamFaults:
         assert settled(bedrock) == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app/catalogue.py: while the first catalogue load runs, concurrent requests see the "
-    "defaults-only fallback index and get 404 for other models (see the production report)",
-)
 def test_concurrent_first_requests_for_a_non_default_model_all_succeed(upstream, log_dir):
     server = servers.start_gateway(gateway_env(upstream), log_dir, name="cold")
     try:

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import fnmatch
 import json
 import logging
 import os
+import subprocess
 import sys
+from pathlib import Path, PurePosixPath
 from types import SimpleNamespace
 
 import pytest
@@ -276,16 +279,18 @@ def test_a_gateway_error_keeps_its_status_and_openai_body_through_lambda(lambda_
     assert json_of(response)["error"]["code"] == "model_not_found"
 
 
-class TestStages:
-    """What each stage in zappa_settings.json deploys, as Zappa itself reads it."""
+@pytest.fixture(scope="module", params=["production", "dev", "production_apigateway"])
+def cli(request):
+    """``zappa_settings.json`` for one stage, as Zappa itself reads it."""
+    cli = ZappaCLI()
+    cli.api_stage = request.param
+    with contextlib.chdir(ROOT):
+        cli.load_settings("zappa_settings.json")
+    return cli
 
-    @pytest.fixture(scope="class", params=["production", "dev", "production_apigateway"])
-    def cli(self, request):
-        cli = ZappaCLI()
-        cli.api_stage = request.param
-        with contextlib.chdir(ROOT):
-            cli.load_settings("zappa_settings.json")
-        return cli
+
+class TestStages:
+    """What each stage in zappa_settings.json deploys."""
 
     def test_every_stage_serves_wsgi_app_on_a_supported_python(self, cli):
         assert cli.app_function == "wsgi.app"
@@ -316,5 +321,33 @@ class TestStages:
         ]
 
     def test_the_package_leaves_out_tests_and_the_emulator(self, cli):
-        excluded = set(cli.stage_config["exclude"]) | set(cli.stage_config["exclude_glob"])
-        assert {"tests", "soak", "app/emulator"} <= excluded
+        assert {"tests", "soak", "bench", "app/emulator"} <= set(cli.stage_config["exclude_glob"])
+
+    def test_the_package_keeps_every_module_the_app_imports(self, cli, app_module_files):
+        # `exclude` names match any file or folder at any depth (botocore/docs is needed at runtime);
+        # `exclude_glob` paths are relative to the package root.
+        names, paths = cli.stage_config["exclude"], cli.stage_config["exclude_glob"]
+        for path in app_module_files:
+            assert not [part for part in path.parts for name in names if fnmatch.fnmatch(part, name)], path
+            assert not [glob for glob in paths if path.match(glob) or path.is_relative_to(glob)], path
+
+
+@pytest.fixture(scope="module")
+def app_module_files(emulator) -> list[PurePosixPath]:
+    """Every module ``import wsgi`` loads, relative to site-packages or the project root."""
+    script = (
+        "import sys, wsgi\nfor module in list(sys.modules.values()): print(getattr(module, '__file__', None))"
+    )
+    env = {**os.environ, "API_KEY": API_KEY}
+    listed = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    roots = [Path(path) for path in sys.path if path.endswith("site-packages")] + [ROOT]
+    files = []
+    for line in listed.stdout.splitlines():
+        for root in roots if line != "None" else ():
+            if Path(line).is_relative_to(root):
+                files.append(PurePosixPath(Path(line).relative_to(root)))
+                break
+    assert any(str(path).startswith("botocore/docs/") for path in files)
+    return files
