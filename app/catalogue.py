@@ -170,7 +170,7 @@ class Catalogue:
         self._index: dict[str, ModelInfo] | None = None
         self._listed: list[str] = []
         self._loaded_at = float("-inf")
-        self._attempted_at = float("-inf")
+        self._failed_at = float("-inf")
 
     def list_models(self) -> list[ModelInfo]:
         """Models for ``GET /models``; may refresh, rate-limited."""
@@ -224,19 +224,19 @@ class Catalogue:
         with self._lock:  # with no copy yet, wait for the first load rather than 404
             if self._is_fresh(min_age):
                 return
-            self._attempted_at = self._clock()
             try:
                 summaries, profiles = self._lister()
             except GatewayError as exc:
+                self._failed_at = self._clock()
                 log.warning("could not list Bedrock models, keeping the last good catalogue: %s", exc)
                 return
             self._index, self._listed = build_models(summaries, profiles, int(self._clock()))
             self._loaded_at = self._clock()
 
     def _is_fresh(self, min_age: float) -> bool:
-        """Loaded recently enough, or tried less than a second ago (no stampede on failure)."""
+        """Loaded recently enough, or failed less than a second ago (no stampede on failure)."""
         now = self._clock()
-        return now - self._loaded_at < min_age or now - self._attempted_at < 1.0
+        return now - self._loaded_at < min_age or now - self._failed_at < 1.0
 
 
 def _guess(model_id: str, now: int, *, embedding: bool = False) -> ModelInfo:

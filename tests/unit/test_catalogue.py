@@ -1,5 +1,8 @@
 """The catalogue lists what OpenAI clients can chat with and resolves any id to its model."""
 
+import threading
+import time
+
 import pytest
 
 from app.catalogue import APPLICATION_PROFILE, SYSTEM_PROFILE, Catalogue, build_models, created_from_id
@@ -190,3 +193,19 @@ class TestCatalogue:
         ]
         assert catalogue.resolve("gpt-4").id == "anthropic.claude-3-5-sonnet-20240620-v1:0"
         assert catalogue.resolve("text-embedding-3-small", purpose="embedding").is_embedding
+
+    def test_requests_during_the_first_load_wait_for_it_instead_of_404(self, settings):
+        started = threading.Event()
+
+        def slow_lister():
+            started.set()
+            time.sleep(0.2)
+            return SUMMARIES, PROFILES
+
+        catalogue = Catalogue(settings, slow_lister)
+        loader = threading.Thread(target=catalogue.list_models)
+        loader.start()
+        started.wait()
+        model = catalogue.resolve("us.anthropic.claude-3-7-sonnet-20250219-v1:0")
+        loader.join()
+        assert model.foundation_id == "anthropic.claude-3-7-sonnet-20250219-v1:0"
