@@ -130,7 +130,7 @@ class Gateway(Server):
 
     def __init__(self, emulator: Emulator, workers: int, connections: int, **env: str):
         port = free_port()
-        command = [PYTHON, "-m", "gunicorn", "-c", "gunicorn.conf.py", *os.environ.get("XARGS", "").split(), "wsgi:app"]
+        command = [PYTHON, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"]
         environ = gateway_env(emulator, workers, connections, PORT=str(port), **env)
         super().__init__(f"gateway-{workers}w", command, environ, port)
         self.workers = workers
