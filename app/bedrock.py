@@ -98,15 +98,21 @@ class Bedrock:
         """Foundation model summaries, and every inference profile of both types."""
         with translate_errors():
             summaries = self.control.list_foundation_models()["modelSummaries"]
-            profiles = [
-                profile for kind in ("SYSTEM_DEFINED", "APPLICATION") for profile in self._profiles(kind)
-            ]
-        return summaries, profiles
+        return summaries, [*self._profiles("SYSTEM_DEFINED"), *self._profiles("APPLICATION")]
 
-    def _profiles(self, kind: str) -> Iterator[dict]:
+    def _profiles(self, kind: str) -> list[dict]:
+        """One kind of inference profile; a refusal (say, no IAM permission) lists none."""
         paginator = self.control.get_paginator("list_inference_profiles")
-        for page in paginator.paginate(typeEquals=kind):
-            yield from page.get("inferenceProfileSummaries", [])
+        try:
+            with translate_errors():
+                return [
+                    profile
+                    for page in paginator.paginate(typeEquals=kind)
+                    for profile in page.get("inferenceProfileSummaries", [])
+                ]
+        except errors.GatewayError as exc:
+            log.warning("could not list %s inference profiles: %s", kind, exc.message)
+            return []
 
 
 def _mapped_events(stream) -> Iterator[dict]:

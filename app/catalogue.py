@@ -185,6 +185,9 @@ class Catalogue:
         if model is None:
             self._refresh(min_age=self._settings.model_refresh_interval)
             model = self._lookup(target)
+        if model is None and self._index is None:
+            # Bedrock could never be listed: let it judge the id rather than refuse it here.
+            return _guess(target, int(self._clock()), embedding=purpose == "embedding")
         if model is None:
             raise ModelNotFoundError(requested)
         return model

@@ -209,3 +209,16 @@ class TestCatalogue:
         model = catalogue.resolve("us.anthropic.claude-3-7-sonnet-20250219-v1:0")
         loader.join()
         assert model.foundation_id == "anthropic.claude-3-7-sonnet-20250219-v1:0"
+
+    def test_without_any_listing_an_unknown_id_is_left_to_bedrock(self, settings):
+        catalogue = Catalogue(settings, CountingLister(fail=True), FakeClock())
+        model = catalogue.resolve("us.anthropic.claude-sonnet-4-20250514-v1:0")
+        assert (model.id, model.foundation_id, model.family.reasoning) == (
+            "us.anthropic.claude-sonnet-4-20250514-v1:0",
+            "anthropic.claude-sonnet-4-20250514-v1:0",
+            "anthropic",
+        )
+        assert (
+            catalogue.resolve("amazon.titan-embed-text-v2:0", purpose="embedding").family.embedding
+            == "titan-v2"
+        )
