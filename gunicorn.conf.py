@@ -3,7 +3,7 @@
 gunicorn's gevent worker monkey-patches the standard library in each worker before the
 app (and so boto3, ssl and urllib3) is imported; ``preload_app`` stays off for that:
 preloading would import botocore's SSL context in the master, unpatched.
-docs/DEPLOYMENT.md describes every variable read here.
+README.md (Deployment) describes every variable read here.
 """
 
 import multiprocessing

@@ -1,4 +1,4 @@
 """Soak test: thousands of mixed requests, with faults, through gunicorn+gevent.
 
-``python -m soak --help``; docs/DEPLOYMENT.md explains the report.
+``python -m soak --help``; README.md (Deployment, "Proof under load") explains the report.
 """
