@@ -1,5 +1,6 @@
 # `make run` starts the gateway on http://localhost:8000 against the built-in Bedrock
-# emulator; `make test` runs the whole test suite. Both create .venv on first use.
+# emulator; `make test` runs the whole test suite; `make bench` the benchmark.
+# All create .venv on first use.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -19,6 +20,9 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) -m bench
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

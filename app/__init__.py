@@ -34,13 +34,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     from app.api.health import bp as health_bp
     from app.catalogue import Catalogue
     from app.errors import register_error_handlers
+    from app.json_provider import OrjsonProvider
 
     settings = settings or Settings.from_env(os.environ)
     configure_logging(settings)
     app = Flask(__name__)
+    app.json = OrjsonProvider(app)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
-    app.json.ensure_ascii = False
-    app.json.sort_keys = False
     # Model ids may hold "//" (e.g. a bad ARN): answer 404 in JSON, not an HTML redirect.
     app.url_map.merge_slashes = False
     app.extensions[SETTINGS] = settings

@@ -9,11 +9,11 @@ the iteration of a ConverseStream, runs inside ``translate_errors()``.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 from collections.abc import Iterator
 
 import boto3
+import orjson
 from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
@@ -88,11 +88,11 @@ class Bedrock:
         with translate_errors():
             response = self.runtime.invoke_model(
                 modelId=model_id,
-                body=json.dumps(body),
+                body=orjson.dumps(body),
                 contentType="application/json",
                 accept="application/json",
             )
-            return json.loads(response["body"].read())
+            return orjson.loads(response["body"].read())
 
     def list_models(self) -> tuple[list[dict], list[dict]]:
         """Foundation model summaries, and every inference profile of both types."""

@@ -11,15 +11,15 @@ run are not comparable: the sampler takes CPU too) and prints where the time wen
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import time
 import traceback
 from pathlib import Path
 
-from bench import profile, report
+from bench import procs, profile, report
 from bench.measure import Row
 from bench.plan import FULL, SMOKE
-from bench.procs import Emulator
 from bench.scenarios import Context, chat, cold_start, embeddings, models, slow_streams, stream
 
 SCENARIOS = {
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
     plan, mode = (SMOKE, "smoke") if args.smoke else (FULL, "full")
     names = args.scenario or list(SCENARIOS)
-    emulator = Emulator()
+    emulator = procs.Emulator()
     ctx = Context(plan, emulator)
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
@@ -78,6 +78,10 @@ def main(argv: list[str] | None = None) -> int:
         print("\nProfiles (py-spy, gateway workers)\n" + profile.summarize_dir(args.profile))
     broken = [row for row in ctx.rows if row.passed is False and row.metric in ("ERROR", "requests intact")]
     missed = [row for row in ctx.rows if row.passed is False]
+    if broken:
+        print(f"server logs kept in {procs.LOGS}", file=sys.stderr)
+    else:
+        shutil.rmtree(procs.LOGS, ignore_errors=True)
     return 1 if broken or (args.check and missed) else 0
 
 

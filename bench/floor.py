@@ -92,6 +92,8 @@ def _words(texts) -> int:
 
 
 class Runner:
+    """The job's units over one set of clients, ``concurrency`` at a time."""
+
     def __init__(self, job: dict):
         self.job, self.op = job, OPS[job["op"]]
         pool = max(job["concurrency"] * job.get("fanout", 1), 10)

@@ -93,11 +93,11 @@ class Server:
 
 
 class Emulator(Server):
-    """The emulator (``bench.emulator``: ``app.emulator`` with TCP_NODELAY) in its own process."""
+    """The emulator (``python -m app.emulator``, gevent server) in its own process."""
 
     def __init__(self):
         port = free_port()
-        super().__init__("emulator", [PYTHON, "-m", "bench.emulator", "--port", str(port)], clean_env(), port)
+        super().__init__("emulator", [PYTHON, "-m", "app.emulator", "--port", str(port)], clean_env(), port)
         self.wait_until(lambda: self.stats() is not None)
 
     def stats(self) -> dict:

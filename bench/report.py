@@ -76,8 +76,13 @@ def text_table(rows: list[Row]) -> str:
 
 
 def markdown_table(rows: list[Row]) -> str:
+    """One table; a scenario's name heads its first row only."""
     lines = ["| scenario | " + " | ".join(HEADER) + " |", "|" + "---|" * (len(HEADER) + 1)]
-    lines += ["| " + " | ".join([row.scenario, *cells(row)]) + " |" for row in rows]
+    previous = None
+    for row in rows:
+        name = f"**{row.scenario}**" if row.scenario != previous else ""
+        previous = row.scenario
+        lines.append("| " + " | ".join([name, *cells(row)]) + " |")
     return "\n".join(lines)
 
 

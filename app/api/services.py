@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
+import orjson
 from flask import current_app, request
 
 from app.bedrock import Bedrock, get_bedrock
@@ -30,8 +29,8 @@ def json_body() -> dict:
     """The request's JSON object, whatever its Content-Type; 400 for anything else."""
     raw = request.get_data(cache=False)
     try:
-        body = json.loads(raw)
-    except (ValueError, RecursionError):
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
         raise InvalidRequestError(
             "We could not parse the JSON body of your request. The body must be a JSON object."
         ) from None
@@ -42,31 +41,14 @@ def json_body() -> dict:
 
 
 def check_shape(value: object, max_depth: int) -> None:
-    """Refuse deep nesting and lone surrogates (JSON allows "\ud800"; UTF-8 cannot carry it).
+    """Refuse deep nesting, walking iteratively so a hostile body cannot exhaust the stack.
 
-    Walks iteratively, so a hostile body cannot exhaust the stack.
+    orjson has already refused invalid UTF-8 and lone surrogates ("\ud800") as bad JSON.
     """
     stack = [(value, 1)]
     while stack:
         node, level = stack.pop()
         if level > max_depth:
             raise InvalidRequestError(f"The request body is nested deeper than {max_depth} levels.")
-        children = node.items() if isinstance(node, dict) else enumerate(node)
-        for key, child in children:
-            for text in (key, child):
-                if isinstance(text, str) and not _encodable(text):
-                    raise InvalidRequestError(
-                        "The request body holds an invalid Unicode escape (a lone surrogate)."
-                    )
-            if isinstance(child, (dict, list)):
-                stack.append((child, level + 1))
-
-
-def _encodable(text: str) -> bool:
-    if text.isascii():
-        return True
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((child, level + 1) for child in children if isinstance(child, (dict, list)))

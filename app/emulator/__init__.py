@@ -1,6 +1,6 @@
-"""Bedrock emulator: a local HTTP server speaking Bedrock's wire protocol for boto3."""
+"""Bedrock emulator: a local HTTP server speaking Bedrock's wire protocol for boto3.
 
-from app.emulator.serve import EmulatorServer, start_in_thread
-from app.emulator.vectors import vector_for
-
-__all__ = ["EmulatorServer", "start_in_thread", "vector_for"]
+Start it with ``python -m app.emulator --port N``, or in-process with
+``app.emulator.serve.start_in_thread()``. This package file imports nothing, so that
+``python -m app.emulator`` can monkey-patch with gevent before botocore loads ssl.
+"""
