@@ -88,7 +88,7 @@ def openai_to_converse(
     """Translate a validated Chat Completions body for ``model``."""
     plan = plan_tools(body, model)
     inference = inference_config(body, model)
-    extra = passthrough(body)
+    extra = passthrough(body, model)
     thinking = thinking_config(body, model, inference, extra)
     if thinking and not plan.as_text and _unsigned_tool_turn(body["messages"]):
         thinking = None
@@ -99,6 +99,9 @@ def openai_to_converse(
         plan = _unforced(plan)
     rendering = Rendering(model, load_image, plan.as_text, keep_reasoning=thinking is not None)
     system, turns = conversation(body["messages"], rendering)
+    if not turns and system:
+        # Only instructions were sent (OpenAI answers those): Bedrock needs a user turn.
+        turns, system = [{"role": "user", "content": system}], []
     if not turns:
         raise InvalidRequestError(
             "messages must include a non-empty user or assistant message.", param="messages"
@@ -125,11 +128,17 @@ def _kwargs(model: ModelInfo, turns, system, inference, plan: ToolPlan, extra: d
     return kwargs
 
 
-def passthrough(body: dict) -> dict:
+def passthrough(body: dict, model: ModelInfo) -> dict:
     """Keys that are neither OpenAI parameters nor the gateway's own go to the model as-is."""
-    return {
+    extra = {
         key: value for key, value in body.items() if key not in OPENAI_PARAMS and key not in GATEWAY_FIELDS
     }
+    if model.family.name == "nova" and "top_k" in extra:
+        # Nova takes top-k inside its own inferenceConfig, not as a top-level field.
+        nova_config = extra.setdefault("inferenceConfig", {})
+        if isinstance(nova_config, dict):
+            nova_config.setdefault("topK", extra.pop("top_k"))
+    return extra
 
 
 def inference_config(body: dict, model: ModelInfo) -> dict:

@@ -550,6 +550,11 @@ def test_the_model_is_reported_as_requested_whatever_it_resolves_to(client, mode
     assert (body["model"], body["choices"][0]["message"]["content"]) == (model, "Echo: Hi")
 
 
+def test_a_request_with_only_a_system_message_is_answered(client):
+    body = completion(client, model=CLAUDE, messages=[{"role": "system", "content": "Say hello."}])
+    assert body["choices"][0]["message"]["content"] == "Echo: Say hello."
+
+
 def test_a_gpt_alias_is_served_by_the_default_model(client, bedrock_emulator):
     completion(client, model="gpt-4o-mini", messages=[user("Hi")])
     assert bedrock_emulator.requests(1)[0]["modelId"] == CLAUDE

@@ -57,10 +57,10 @@ INVALID = [
         {"model": CLAUDE, "messages": "Hi"}, "messages", "Not a valid list", id="messages-not-a-list"
     ),
     pytest.param(
-        {"model": CLAUDE, "messages": [{"role": "system", "content": "Only this."}]},
+        {"model": CLAUDE, "messages": [{"role": "system", "content": "  "}]},
         "messages",
         "non-empty user or assistant message",
-        id="only-system",
+        id="only-blank-system",
     ),
     pytest.param(
         {"model": CLAUDE, "messages": [user("   ")]},

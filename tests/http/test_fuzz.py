@@ -281,9 +281,7 @@ def test_every_post_endpoint_survives_any_json_value_or_bytes(still_serving, bod
 
 # A URL path cannot carry a lone surrogate at all, so ids leave them out.
 path_text = st.text(st.characters(codec=None, exclude_categories=("Cs",)), max_size=40)
-model_ids = path_text | st.sampled_from(
-    [CLAUDE, "us." + CLAUDE, "a/b/c", "a//b", "..", "%2F", "arn:aws:x"]
-)
+model_ids = path_text | st.sampled_from([CLAUDE, "us." + CLAUDE, "a/b/c", "a//b", "..", "%2F", "arn:aws:x"])
 
 
 @FUZZ

@@ -105,6 +105,12 @@ def raises(model: ModelInfo = CLAUDE, **body) -> InvalidRequestError:
 
 
 class TestSystemPrompt:
+    def test_instructions_alone_are_sent_as_the_user_turn(self):
+        assert kwargs(messages=[{"role": "system", "content": "Say hello."}]) == {
+            "modelId": CLAUDE.id,
+            "messages": [text_turn("user", "Say hello.")],
+        }
+
     @pytest.mark.parametrize(
         ("messages", "system"),
         [
@@ -228,8 +234,8 @@ class TestTurnMerging:
 
     @pytest.mark.parametrize(
         "messages",
-        [[{"role": "system", "content": "S"}], [user("   ")], [user(""), assistant(" ")]],
-        ids=["system-only", "blank-user", "all-blank"],
+        [[{"role": "system", "content": " "}], [user("   ")], [user(""), assistant(" ")]],
+        ids=["blank-system-only", "blank-user", "all-blank"],
     )
     def test_no_user_or_assistant_content_is_refused(self, messages):
         error = raises(messages=messages)
@@ -739,6 +745,11 @@ class TestPromptCaching:
 
 
 class TestPassthrough:
+    def test_top_k_goes_into_novas_own_inference_config(self):
+        assert kwargs(NOVA, messages=[user("hi")], top_k=5)["additionalModelRequestFields"] == {
+            "inferenceConfig": {"topK": 5}
+        }
+
     def test_unknown_keys_go_to_the_model_and_openai_ones_do_not(self):
         result = kwargs(
             messages=[user("hi")],
