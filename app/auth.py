@@ -3,7 +3,8 @@
 Keys come from ``API_KEY`` (comma-separated for several), a Secrets Manager secret
 (``API_KEY_SECRET_ARN``; a JSON object whose ``api_key`` field holds one key or a
 comma-separated list, or the plain secret string) or an SSM parameter
-(``API_KEY_PARAM_NAME``, decrypted). Keys are never logged.
+(``API_KEY_PARAM_NAME``, decrypted). Keys are never logged. Clients send
+``Authorization: Bearer <key>``; Azure-style clients' ``api-key: <key>`` works too.
 """
 
 from __future__ import annotations
@@ -70,6 +71,19 @@ def is_valid_key(presented: str, keys: tuple[bytes, ...]) -> bool:
     return matched
 
 
+def presented_key() -> str:
+    """``Authorization: Bearer <key>``, or the ``api-key`` header Azure OpenAI clients send.
+
+    The scheme is case-insensitive and blanks around it are ignored. A non-empty
+    Authorization header is the one judged, so a bad bearer token is never rescued.
+    """
+    authorization = request.headers.get("Authorization", "")
+    if not authorization.strip():
+        return request.headers.get("api-key", "").strip()
+    parts = authorization.split(None, 1)
+    return parts[1].strip() if len(parts) == 2 and parts[0].lower() == "bearer" else ""
+
+
 def require_api_key() -> None:
     """``before_request`` hook for the API blueprint."""
     if request.method == "OPTIONS":
@@ -77,12 +91,12 @@ def require_api_key() -> None:
     keys = current_app.extensions[EXTENSION]
     if keys is None:
         return
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    key = presented_key()
+    if not key:
         raise AuthenticationError(
             "Missing API key. Send it as 'Authorization: Bearer <key>'.", code="missing_api_key"
         )
-    if not is_valid_key(token.strip(), keys):
+    if not is_valid_key(key, keys):
         raise AuthenticationError("Incorrect API key provided.")
 
 

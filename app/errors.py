@@ -9,7 +9,8 @@ rendered by the same function)::
     │   │   └── ModelNotFoundError (404, code model_not_found)
     │   ├── MethodNotAllowedError (405)
     │   ├── ConflictError (409)
-    │   └── RequestTooLargeError (413, code request_too_large)
+    │   ├── RequestTooLargeError (413, code request_too_large)
+    │   └── UnsupportedMediaTypeError (415, code unsupported_media_type)
     ├── AuthenticationError (401 authentication_error, code invalid_api_key)
     ├── PermissionDeniedError (403 permission_error)
     ├── RateLimitError (429 rate_limit_error, Retry-After)
@@ -90,6 +91,11 @@ class RequestTooLargeError(InvalidRequestError):
     code = "request_too_large"
 
 
+class UnsupportedMediaTypeError(InvalidRequestError):
+    status = 415
+    code = "unsupported_media_type"
+
+
 class AuthenticationError(GatewayError):
     status = 401
     type = "authentication_error"
@@ -143,6 +149,7 @@ _HTTP_ERRORS: dict[int, type[GatewayError]] = {
     405: MethodNotAllowedError,
     409: ConflictError,
     413: RequestTooLargeError,
+    415: UnsupportedMediaTypeError,
     429: RateLimitError,
 }
 
@@ -185,16 +192,24 @@ def first_message(messages: object, path: str = "") -> tuple[str, str]:
     return path, str(messages)
 
 
+def request_id() -> str:
+    """The client's X-Request-Id, else a new one; assigned once per request."""
+    if "request_id" not in g:
+        g.request_id = request.headers.get("X-Request-Id") or f"req_{uuid.uuid4().hex}"
+    return g.request_id
+
+
 def register_error_handlers(app: Flask) -> None:
     """One renderer for every failure; unexpected ones are logged with a request id."""
 
     @app.before_request
     def assign_request_id() -> None:
-        g.request_id = request.headers.get("X-Request-Id") or f"req_{uuid.uuid4().hex}"
+        request_id()
 
     @app.after_request
     def expose_request_id(response: Response) -> Response:
-        response.headers.setdefault("X-Request-Id", g.get("request_id", ""))
+        # A before_request hook that answers (an OPTIONS) skips the later ones: assign here too.
+        response.headers.setdefault("X-Request-Id", request_id())
         return response
 
     @app.errorhandler(GatewayError)
@@ -211,8 +226,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception) -> Response:
-        request_id = g.get("request_id", "unknown")
-        log.exception("unhandled error (request id %s)", request_id)
+        rid = request_id()
+        log.exception("unhandled error (request id %s)", rid)
         return error_response(
-            GatewayError(f"The server had an error processing your request (request id {request_id}).")
+            GatewayError(f"The server had an error processing your request (request id {rid}).")
         )

@@ -21,6 +21,7 @@ from urllib.parse import urljoin
 import urllib3
 
 from app.errors import InvalidRequestError
+from app.image_size import MAX_PIXELS, dimensions
 from app.settings import Settings
 
 _MAGIC = (
@@ -93,6 +94,15 @@ def _too_large(max_bytes: int) -> InvalidRequestError:
     return InvalidRequestError(f"The image is too large: at most {max_bytes} bytes are allowed.")
 
 
+def _check_pixels(raw: bytes, fmt: str) -> None:
+    size = dimensions(raw, fmt)
+    if size is not None and max(size) > MAX_PIXELS:
+        raise InvalidRequestError(
+            f"The image is {size[0]}x{size[1]} pixels: Bedrock takes at most {MAX_PIXELS} "
+            "pixels a side. Scale it down and try again."
+        )
+
+
 class ImageLoader:
     """Turn an image URL from a chat message into ``(bytes, format)``."""
 
@@ -110,7 +120,9 @@ class ImageLoader:
             raise InvalidRequestError("Image URLs must be data:, http: or https: URLs.")
         if len(raw) > max_bytes:
             raise _too_large(max_bytes)
-        return raw, sniff_format(raw)
+        fmt = sniff_format(raw)
+        _check_pixels(raw, fmt)
+        return raw, fmt
 
     def _fetch(self, url: str) -> bytes:
         deadline = time.monotonic() + self._settings.image_fetch_timeout

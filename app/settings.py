@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+BEDROCK_IMAGE_LIMIT = 3_750_000
 
 
 class ConfigError(ValueError):
@@ -42,6 +43,13 @@ def _non_negative_int(raw: str) -> int:
     value = int(raw)
     if value < 0:
         raise ValueError("must be zero or more")
+    return value
+
+
+def _image_bytes(raw: str) -> int:
+    value = _positive_int(raw)
+    if value > BEDROCK_IMAGE_LIMIT:
+        raise ValueError(f"must be at most {BEDROCK_IMAGE_LIMIT}, Bedrock's own per-image limit")
     return value
 
 
@@ -135,7 +143,7 @@ class Settings:
     enable_prompt_caching: bool = _env("ENABLE_PROMPT_CACHING", _bool, False)
     allow_private_image_urls: bool = _env("ALLOW_PRIVATE_IMAGE_URLS", _bool, False)
     image_fetch_timeout: float = _env("IMAGE_FETCH_TIMEOUT", _positive_float, 10.0)
-    image_max_bytes: int = _env("IMAGE_MAX_BYTES", _positive_int, 3_750_000)
+    image_max_bytes: int = _env("IMAGE_MAX_BYTES", _image_bytes, BEDROCK_IMAGE_LIMIT)
     image_max_redirects: int = _env("IMAGE_MAX_REDIRECTS", _non_negative_int, 3)
 
     max_request_bytes: int = _env("MAX_REQUEST_BYTES", _positive_int, 20 * 1024 * 1024)

@@ -1,4 +1,10 @@
-"""The API blueprint: every OpenAI-compatible endpoint, behind the API key check."""
+"""The API blueprint: every OpenAI-compatible endpoint, behind the API key check.
+
+Every route also answers with a trailing slash (``strict_slashes=False``): clients that
+join a base URL and a path by hand send ``/v1/chat/completions/``. Chat completions and
+embeddings are also served at ``/deployments/<model>/...``, the paths Azure OpenAI clients
+(``AzureOpenAI``, ``AzureChatOpenAI``) build; they send the key as ``api-key``.
+"""
 
 from flask import Blueprint
 

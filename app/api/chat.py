@@ -22,9 +22,10 @@ from app.sse import stream_response
 bp = Blueprint("chat", __name__)
 
 
-@bp.post("/chat/completions")
-def create_chat_completion() -> Response:
-    body = _schema(settings().max_messages).load(json_body())
+@bp.post("/chat/completions", strict_slashes=False)
+@bp.post("/deployments/<path:deployment>/chat/completions", strict_slashes=False)
+def create_chat_completion(deployment: str | None = None) -> Response:
+    body = _schema(settings().max_messages).load(json_body(deployment))
     model = catalogue().resolve(body["model"])
     if not model.is_chat:
         raise InvalidRequestError(f"The model `{body['model']}` is not a chat model.", param="model")

@@ -22,9 +22,10 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 
-@bp.post("/embeddings")
-def create_embeddings() -> Response:
-    body = EmbeddingsRequest().load(json_body())
+@bp.post("/embeddings", strict_slashes=False)
+@bp.post("/deployments/<path:deployment>/embeddings", strict_slashes=False)
+def create_embeddings(deployment: str | None = None) -> Response:
+    body = EmbeddingsRequest().load(json_body(deployment))
     model = catalogue().resolve(body["model"], purpose="embedding")
     family = family_of(model)
     if family is None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import zlib
+
 import orjson
 from flask import current_app, request
 
 from app.bedrock import Bedrock, get_bedrock
 from app.catalogue import Catalogue
-from app.errors import InvalidRequestError
+from app.errors import InvalidRequestError, RequestTooLargeError, UnsupportedMediaTypeError
 from app.settings import Settings
 
 __all__ = ["bedrock", "catalogue", "json_body", "settings"]
@@ -25,11 +27,20 @@ def bedrock() -> Bedrock:
     return get_bedrock()
 
 
-def json_body() -> dict:
-    """The request's JSON object, whatever its Content-Type; 400 for anything else."""
-    raw = request.get_data(cache=False)
+_BOM = b"\xef\xbb\xbf"
+# zlib's wbits: gzip framing, zlib framing, or either (what "deflate" means in practice).
+_DECODERS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": 32 + zlib.MAX_WBITS}
+
+
+def json_body(deployment: str | None = None) -> dict:
+    """The request's JSON object, whatever its Content-Type; 400 for anything else.
+
+    Azure OpenAI clients name the model in the path (``/deployments/<model>/...``);
+    there, as on Azure, the path's model wins over the body's.
+    """
+    raw = _decoded(request.get_data(cache=False), request.headers.get("Content-Encoding", ""))
     try:
-        body = orjson.loads(raw)
+        body = orjson.loads(raw.removeprefix(_BOM))
     except orjson.JSONDecodeError:
         raise InvalidRequestError(
             "We could not parse the JSON body of your request. The body must be a JSON object."
@@ -37,6 +48,31 @@ def json_body() -> dict:
     if not isinstance(body, dict):
         raise InvalidRequestError("The request body must be a JSON object.")
     check_shape(body, settings().max_json_depth)
+    if deployment is not None:
+        body["model"] = deployment
+    return body
+
+
+def _decoded(raw: bytes, encoding: str) -> bytes:
+    """Undo a gzip or deflate Content-Encoding, refusing to inflate past MAX_REQUEST_BYTES."""
+    encoding = encoding.strip().lower()
+    if encoding in ("", "identity"):
+        return raw
+    wbits = _DECODERS.get(encoding)
+    if wbits is None:
+        raise UnsupportedMediaTypeError(
+            f"Content-Encoding `{encoding}` is not supported: send the body as is, or gzip or deflate it."
+        )
+    limit = settings().max_request_bytes
+    inflater = zlib.decompressobj(wbits)
+    try:
+        body = inflater.decompress(raw, limit + 1)
+    except zlib.error:
+        raise InvalidRequestError(f"The request body is not valid {encoding} data.") from None
+    if len(body) > limit:
+        raise RequestTooLargeError("The request body is too large once decompressed.")
+    if not inflater.eof:
+        raise InvalidRequestError(f"The request body is truncated {encoding} data.")
     return body
 
 

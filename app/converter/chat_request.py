@@ -24,7 +24,15 @@ import re
 from dataclasses import dataclass, field, replace
 
 from app.catalogue import ModelInfo
-from app.converter.content import ImageLoad, Rendering, conversation, has_signed_reasoning, tool_name
+from app.converter.content import (
+    ImageLoad,
+    Rendering,
+    conversation,
+    has_signed_reasoning,
+    part_texts,
+    tool_name,
+)
+from app.converter.tool_history import pair_tool_blocks
 from app.errors import InvalidRequestError
 
 # Every key of openai-python's CompletionCreateParams: none of them is forwarded to Bedrock.
@@ -51,6 +59,9 @@ STRUCTURED_DESCRIPTION = "Give the final answer as this tool's input."
 STRUCTURED_INSTRUCTION = (
     "When you have the final answer, give it by calling the `{name}` tool; its input is the answer."
 )
+# Claude on Bedrock takes at most 20 images a request ("too many images and documents:
+# 21 + 0 > 20", cline/cline#1844; the Converse reference says "up to 20 images").
+MAX_CLAUDE_IMAGES = 20
 
 
 @dataclass(frozen=True)
@@ -90,7 +101,8 @@ def openai_to_converse(
     inference = inference_config(body, model)
     extra = passthrough(body, model)
     thinking = thinking_config(body, model, inference, extra)
-    if thinking and not plan.as_text and _unsigned_tool_turn(body["messages"]):
+    unsigned_tool_turn = not plan.as_text and _unsigned_tool_turn(body["messages"])
+    if thinking and (unsigned_tool_turn or _unsigned_prefill(body["messages"])):
         thinking = None
         extra.pop("thinking", None)
     if thinking:
@@ -106,6 +118,9 @@ def openai_to_converse(
         raise InvalidRequestError(
             "messages must include a non-empty user or assistant message.", param="messages"
         )
+    if not plan.as_text:
+        pair_tool_blocks(turns)
+    _check_image_count(turns, model)
     system.extend({"text": text} for text in plan.instructions)
     if system and not model.family.system:
         turns[0]["content"][:0] = system
@@ -152,11 +167,18 @@ def inference_config(body: dict, model: ModelInfo) -> dict:
         config["topP"] = body["top_p"]
     stop = body.get("stop")
     sequences = [stop] if isinstance(stop, str) else list(stop or [])
-    # Converse refuses empty stop sequences; an empty one never matches anyway.
-    sequences = [sequence for sequence in sequences if sequence]
+    # Converse refuses empty stop sequences; an empty one never matches anyway. Claude also
+    # refuses whitespace-only ones ("each stop sequence must contain non-whitespace",
+    # BerriAI/litellm#3286), such as the common ["\n"]: they are dropped for Claude.
+    kept = (lambda s: s.strip()) if _is_claude(model) else bool
+    sequences = [sequence for sequence in sequences if kept(sequence)]
     if sequences:
         config["stopSequences"] = sequences
     return config
+
+
+def _is_claude(model: ModelInfo) -> bool:
+    return model.family.name.startswith("claude")
 
 
 def _max_tokens(body: dict) -> int | None:
@@ -198,6 +220,32 @@ def _unsigned_tool_turn(messages: list[dict]) -> bool:
         if message["role"] == "assistant" and message.get("tool_calls"):
             return not has_signed_reasoning(message)
     return False
+
+
+def _unsigned_prefill(messages: list[dict]) -> bool:
+    """Whether the conversation ends in assistant text (a prefill) without signed thinking.
+
+    Anthropic: "When `thinking` is enabled, a final `assistant` message must start with a
+    thinking block" (Aider-AI/aider#3820), so such a request is sent without thinking.
+    """
+    trailing = []
+    for message in reversed(messages):
+        if message["role"] not in ("system", "developer", "assistant"):
+            break
+        if message["role"] == "assistant":
+            trailing.append(message)
+    prefill = any(m.get("tool_calls") or "".join(part_texts(m.get("content"))).strip() for m in trailing)
+    return prefill and not any(has_signed_reasoning(m) for m in trailing)
+
+
+def _check_image_count(turns: list[dict], model: ModelInfo) -> None:
+    images = sum(1 for turn in turns for block in turn["content"] if "image" in block)
+    if _is_claude(model) and images > MAX_CLAUDE_IMAGES:
+        raise InvalidRequestError(
+            f"This request has {images} images; `{model.id}` takes at most {MAX_CLAUDE_IMAGES} "
+            "per request, counting the whole conversation. Send fewer images.",
+            param="messages",
+        )
 
 
 def _relax_for_thinking(inference: dict, extra: dict, plan: ToolPlan) -> ToolPlan:

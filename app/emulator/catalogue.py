@@ -12,7 +12,7 @@ BOTH = ("ON_DEMAND", "INFERENCE_PROFILE")
 CLAUDE_BASE = frozenset({"tools", "system"})
 CLAUDE_CACHE = CLAUDE_BASE | {"caching"}
 CLAUDE_THINK = CLAUDE_CACHE | {"thinking"}
-NOVA = frozenset({"tools", "system", "caching"})
+NOVA = frozenset({"tools", "system", "caching", "nova_fields"})
 
 
 @dataclass(frozen=True)

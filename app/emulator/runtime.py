@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 from werkzeug.wrappers import Response
 
-from app.emulator import catalogue, embeddings, streaming
+from app.emulator import catalogue, embeddings, shapes, streaming
 from app.emulator.catalogue import Model
 from app.emulator.directives import Fault
 from app.emulator.errors import BedrockError, validation
@@ -40,6 +40,7 @@ def resolve_model(identifier: str) -> Model:
 def _prepare(state: EmulatorState, operation: str, model_id: str, raw: bytes):
     """Log, parse, resolve, validate and script one Converse(Stream) request."""
     state.record(operation, model_id, loggable(raw))
+    shapes.check_location(operation, {"modelId": model_id})
     body = parse_json_body(raw)
     model = resolve_model(model_id)
     if "TEXT" not in model.outputs:
@@ -101,5 +102,7 @@ def _tracked(state: EmulatorState, events: Iterator[bytes]) -> Iterator[bytes]:
 
 def invoke_model(state: EmulatorState, model_id: str, raw: bytes) -> Response:
     state.record("InvokeModel", model_id, loggable(raw))
+    shapes.check_location("InvokeModel", {"modelId": model_id})
+    shapes.check_payload("InvokeModel", raw)
     model = resolve_model(model_id)
     return embeddings.invoke(model, model_id, raw, state)

@@ -30,8 +30,30 @@ def check_request(operation: str, body: dict) -> None:
     _check_members(members, shape, body, "")
 
 
+def check_location(operation: str, values: dict) -> None:
+    """Check the URI and header members (modelId, InvokeModel's headers) like body members."""
+    shape = input_shape(operation)
+    for name, member in shape.members.items():
+        if "location" not in member.serialization:
+            continue
+        if name in shape.required_members and values.get(name) is None:
+            _fail(None, name, "Member must not be null")
+        _check(member, values.get(name), name)
+
+
+def check_payload(operation: str, payload: bytes) -> None:
+    """The length limits of a blob payload member (InvokeModel's body, at most 25,000,000 bytes)."""
+    shape = input_shape(operation)
+    name = shape.serialization.get("payload")
+    if name is not None:
+        _check_length(shape.members[name], len(payload), "", name)
+
+
 def _fail(value, path: str, constraint: str):
-    shown = "" if isinstance(value, (dict, list)) else f" '{value}'"
+    if value is None:
+        shown = " null"
+    else:
+        shown = "" if isinstance(value, (dict, list)) else f" '{value}'"
     detail = f"Value{shown} at '{path}' failed to satisfy constraint: {constraint}"
     raise validation(f"1 validation error detected: {detail}")
 

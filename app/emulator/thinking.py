@@ -77,7 +77,10 @@ def _check_tool_choice(body: dict) -> None:
 
 
 def _check_tool_turn(messages: list[dict]) -> None:
-    """The last assistant turn with toolUse must open with a validly signed reasoning block."""
+    """The last assistant turn with toolUse, and a final assistant turn (a prefill), must
+    open with a validly signed reasoning block (Anthropic's wording, Aider-AI/aider#3820)."""
+    if messages and messages[-1].get("role") == "assistant":
+        _check_opening_reasoning(len(messages) - 1, messages[-1].get("content") or [])
     for index in range(len(messages) - 1, -1, -1):
         message = messages[index]
         content = message.get("content") or []

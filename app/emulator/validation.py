@@ -1,16 +1,11 @@
 """Bedrock's Converse rejections, raised as ValidationException with Bedrock-like wording."""
 
-import base64
-
-from app.emulator import shapes, thinking
+from app.emulator import anthropic, shapes, thinking
+from app.emulator.body_rules import malformed
 from app.emulator.catalogue import Model
 from app.emulator.errors import validation
+from app.emulator.media import check_media
 
-MAGIC = {
-    "png": (b"\x89PNG\r\n\x1a\n",),
-    "jpeg": (b"\xff\xd8\xff",),
-    "gif": (b"GIF87a", b"GIF89a"),
-}
 NO_CACHING = (
     "You invoked an unsupported model or your request did not allow prompt caching. "
     "See the documentation for more information."
@@ -35,9 +30,11 @@ def check_converse(model: Model, body: dict, operation: str) -> None:
     _check_blocks(messages, body)
     _check_system(model, body.get("system") or [])
     _check_tools(model, body.get("toolConfig"))
-    _check_media(model, messages)
+    check_media(model, messages)
     _check_caching(model, body)
     _check_inference(model, body)
+    _check_extra_fields(model, body.get("additionalModelRequestFields"))
+    anthropic.check_anthropic(model, body)
     thinking.check_thinking(model, body)
 
 
@@ -71,6 +68,7 @@ def _check_blocks(messages: list[dict], body: dict) -> None:
                 )
             if "toolResult" in block:
                 _check_tool_result(messages, index, where, block["toolResult"]["toolUseId"])
+                _check_error_result(where, block["toolResult"])
         _check_answered(messages, index)
 
 
@@ -81,6 +79,14 @@ def _check_tool_result(messages: list[dict], index: int, where: str, tool_use_id
         raise validation(
             f"The toolUseId {tool_use_id} in the toolResult block at {where} doesn't match "
             "any toolUse block in the previous assistant message."
+        )
+
+
+def _check_error_result(where: str, result: dict) -> None:
+    # Wording from aws-samples/sample-multi-agent-orchestration-chat-on-agentcore#15.
+    if result.get("status") == "error" and not result["content"]:
+        raise validation(
+            f"The content field at {where}.toolResult cannot be empty when status value is error."
         )
 
 
@@ -101,7 +107,11 @@ def _check_answered(messages: list[dict], index: int) -> None:
 
 def _check_system(model: Model, system: list[dict]) -> None:
     if system and not model.can("system"):
-        raise validation("This model doesn't support system messages.")
+        # Wording from Mintplex-Labs/anything-llm#2486 (Titan Text on Converse).
+        raise validation(
+            "This model doesn't support system messages. Try again without a system message "
+            "or use a model that supports system messages."
+        )
     for index, block in enumerate(system):
         if "text" in block and not block["text"].strip():
             raise validation(
@@ -130,47 +140,6 @@ def _check_tools(model: Model, config: dict | None) -> None:
         raise validation(f"The tool {chosen} in toolChoice isn't defined in toolConfig.tools.")
 
 
-def _media_blocks(messages: list[dict]):
-    for index, message in enumerate(messages):
-        for position, block in enumerate(message["content"]):
-            nested = block.get("toolResult", {}).get("content", [])
-            for item in (block, *nested):
-                yield f"messages.{index}.content.{position}", item
-
-
-def _check_media(model: Model, messages: list[dict]) -> None:
-    for where, block in _media_blocks(messages):
-        if "image" in block:
-            if "IMAGE" not in model.inputs:
-                raise validation(
-                    "This model doesn't support the image content block that you provided. "
-                    "Try again with a supported model."
-                )
-            _check_image_bytes(where, block["image"])
-        if "video" in block and "VIDEO" not in model.inputs:
-            raise validation("This model doesn't support the video content block.")
-
-
-def _sniff(raw: bytes) -> str | None:
-    if raw[:4] == b"RIFF" and raw[8:12] == b"WEBP":
-        return "webp"
-    return next((f for f, sigs in MAGIC.items() if raw.startswith(sigs)), None)
-
-
-def _check_image_bytes(where: str, image: dict) -> None:
-    encoded = image["source"].get("bytes")
-    if encoded is None:
-        return
-    actual = _sniff(base64.b64decode(encoded))
-    declared = image["format"]
-    if actual != declared:
-        found = f"a image/{actual} image" if actual else "not a valid image"
-        raise validation(
-            f"{where}.image.source.bytes: The image was specified using the image/{declared} "
-            f"media type, but the image appears to be {found}"
-        )
-
-
 def _has_cache_point(body: dict) -> bool:
     blocks = [*(body.get("system") or []), *(body.get("toolConfig") or {}).get("tools", [])]
     for message in body.get("messages") or []:
@@ -197,9 +166,30 @@ def _check_inference(model: Model, body: dict) -> None:
         raise validation(
             "temperature and top_p cannot both be specified for this model. Please use only one."
         )
-    extra = body.get("additionalModelRequestFields") or {}
-    if model.can("strict_extra_fields") and extra:
-        raise validation(
-            f"Malformed input request: extraneous key [{next(iter(extra))}] is not permitted, "
-            "please reformat your input and try again."
-        )
+
+
+# The fields each strict family takes in additionalModelRequestFields (nested: its keys).
+# Nova: only {"inferenceConfig": {"topK": n}}; a top-level top_k is refused with
+# "Malformed input request: #: extraneous key [top_k] is not permitted"
+# (UKGovernmentBEIS/inspect_ai#3939, Arize-ai/phoenix#6943). DeepSeek R1 takes none.
+EXTRA_FIELDS = {"nova_fields": {"inferenceConfig": {"topK": int}}, "strict_extra_fields": {}}
+
+
+def _check_extra_fields(model: Model, extra) -> None:
+    allowed = next((fields for cap, fields in EXTRA_FIELDS.items() if model.can(cap)), None)
+    if allowed is None or not extra:
+        return
+    if not isinstance(extra, dict):
+        raise malformed(f"#: expected type: JSONObject, found: {type(extra).__name__}")
+    for key, value in extra.items():
+        if key not in allowed:
+            raise malformed(f"#: extraneous key [{key}] is not permitted")
+        if not isinstance(value, dict):
+            raise malformed(f"#/{key}: expected type: JSONObject, found: {type(value).__name__}")
+        for inner, inner_value in value.items():
+            kind = allowed[key].get(inner)
+            if kind is None:
+                raise malformed(f"#/{key}: extraneous key [{inner}] is not permitted")
+            if isinstance(inner_value, bool) or not isinstance(inner_value, kind):
+                found = type(inner_value).__name__
+                raise malformed(f"#/{key}/{inner}: expected type: Integer, found: {found}")

@@ -87,3 +87,9 @@ def test_replace_returns_a_changed_copy():
     settings = Settings.from_env(BASE)
     changed = settings.replace(enable_prompt_caching=True)
     assert changed.enable_prompt_caching and not settings.enable_prompt_caching
+
+
+def test_image_size_cannot_exceed_what_bedrock_accepts():
+    assert Settings.from_env({**BASE, "IMAGE_MAX_BYTES": "1000000"}).image_max_bytes == 1_000_000
+    with pytest.raises(ConfigError, match="at most 3750000"):
+        Settings.from_env({**BASE, "IMAGE_MAX_BYTES": "5000000"})
