@@ -6,8 +6,11 @@ preloading would import botocore's SSL context in the master, unpatched.
 README.md (Deployment) describes every variable read here.
 """
 
+import json
 import multiprocessing
 import os
+
+from gunicorn import util
 
 
 def _int(name: str, default: int) -> int:
@@ -58,3 +61,15 @@ def on_starting(server) -> None:
     """Refuse ``--preload``: it imports botocore's ssl and urllib3 in the master, unpatched."""
     if server.cfg.preload_app:
         raise SystemExit("gunicorn.conf.py: preload_app breaks gevent's monkey-patching; remove --preload")
+
+
+def _openai_error(sock, status_int: int, reason: str, mesg: str) -> None:
+    """Errors gunicorn answers itself (a 431 header, a 414 request line) as OpenAI JSON, not HTML."""
+    error = {"message": f"{reason}: {mesg}" if mesg else reason, "type": "invalid_request_error"}
+    body = json.dumps({"error": {**error, "param": None, "code": None}})
+    head = f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
+    util.write_nonblock(sock, f"{head}Content-Length: {len(body)}\r\n\r\n{body}".encode("latin1"))
+
+
+# gunicorn has no hook for these responses; its workers call util.write_error by name.
+util.write_error = _openai_error

@@ -44,7 +44,7 @@ ERROR_MAP: dict[str, tuple[type[errors.GatewayError], int | None]] = {
     "ServiceQuotaExceededException": (errors.RateLimitError, 10),
     "ModelNotReadyException": (errors.RateLimitError, 5),
     "ModelTimeoutException": (errors.UpstreamTimeoutError, None),
-    "ServiceUnavailableException": (errors.UpstreamUnavailableError, None),
+    "ServiceUnavailableException": (errors.UpstreamUnavailableError, 1),
     "InternalServerException": (errors.UpstreamError, None),
     "ModelErrorException": (errors.UpstreamError, None),
     "ModelStreamErrorException": (errors.UpstreamError, None),

@@ -126,3 +126,21 @@ def test_a_very_long_stream_arrives_whole_and_in_order(http):
     assert "".join(words).split() == [f"word{i}" for i in range(1, 8001)]
     assert usage["completion_tokens"] == 8000
     assert events == 8000 + 4  # role, words, finish, usage, [DONE]
+
+
+@pytest.mark.parametrize(
+    ("head", "status"),
+    [
+        ("GET PATH/models HTTP/1.1\r\nHost: x\r\nX-Big: " + "a" * 9000 + "\r\n", b"431"),
+        ("GET PATH/" + "m" * 5000 + " HTTP/1.1\r\nHost: x\r\n", b"414"),
+        ("BREW PATH/models HTTP/9.9\r\nHost: x\r\n", b"400"),
+    ],
+    ids=["header-too-large", "request-line-too-long", "bad-http-version"],
+)
+def test_errors_gunicorn_answers_itself_are_openai_json(gateway_url, head, status):
+    reply = raw_exchange(gateway_url, head, b"")
+    status_line, _, rest = reply.partition(b"\r\n")
+    headers, _, body = rest.partition(b"\r\n\r\n")
+    assert status_line.split()[1] == status
+    assert b"Content-Type: application/json" in headers
+    assert set(json.loads(body)["error"]) == {"message", "type", "param", "code"}

@@ -395,7 +395,7 @@ BEDROCK_ERRORS = {
     "ModelNotReadyException": (429, "rate_limit_error", "model_not_ready", "5", True),
     "ServiceQuotaExceededException": (429, "rate_limit_error", "service_quota_exceeded", "10", True),
     "ModelTimeoutException": (504, "server_error", "model_timeout", None, True),
-    "ServiceUnavailableException": (503, "server_error", "service_unavailable", None, True),
+    "ServiceUnavailableException": (503, "server_error", "service_unavailable", "1", True),
     "InternalServerException": (502, "server_error", "internal_server", None, True),
     "ModelErrorException": (502, "server_error", "model_error", None, True),
     "ModelStreamErrorException": (502, "server_error", "model_stream_error", None, True),

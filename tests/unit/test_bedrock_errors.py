@@ -43,7 +43,7 @@ def _client_error(code: str, status: int, message: str = "upstream says no", hea
         ("ServiceQuotaExceededException", 429, "rate_limit_error", 10),
         ("ModelNotReadyException", 429, "rate_limit_error", 5),
         ("ModelTimeoutException", 504, "server_error", None),
-        ("ServiceUnavailableException", 503, "server_error", None),
+        ("ServiceUnavailableException", 503, "server_error", 1),
         ("InternalServerException", 502, "server_error", None),
         ("ModelErrorException", 502, "server_error", None),
         ("ModelStreamErrorException", 502, "server_error", None),
