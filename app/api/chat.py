@@ -9,7 +9,8 @@ from functools import lru_cache
 
 from flask import Blueprint, Response, jsonify
 
-from app.api.services import bedrock, catalogue, json_body, settings
+from app.api.request_body import json_body
+from app.api.services import bedrock, catalogue, settings
 from app.catalogue import ModelInfo
 from app.converter.chat_request import ConverseCall, openai_to_converse
 from app.converter.chat_response import converse_to_openai

@@ -10,7 +10,8 @@ import gevent.pool
 from flask import Blueprint, Response, jsonify
 from gevent import monkey
 
-from app.api.services import bedrock, catalogue, json_body, settings
+from app.api.request_body import json_body
+from app.api.services import bedrock, catalogue, settings
 from app.catalogue import ModelInfo
 from app.converter.embeddings import KNOWN_MODELS, batches, family_of, options_for, parse, to_openai
 from app.errors import InvalidRequestError, ModelNotFoundError
