@@ -29,10 +29,14 @@ def converse_to_openai(
     response: dict, *, model: str, call: ConverseCall, completion_id: str, created: int
 ) -> dict:
     """The chat.completion for one Converse answer; ``model`` is the id the client asked for."""
-    message = assistant_message(response["output"]["message"].get("content", []), call)
+    blocks = response["output"]["message"].get("content", [])
+    message = assistant_message(blocks, call)
     # A truncated answer (finish_reason length) cannot parse; it is returned as it is.
-    if call.json_object and "tool_calls" not in message and response.get("stopReason") != "max_tokens":
-        message["content"] = checked_json(message["content"])
+    if "tool_calls" not in message and response.get("stopReason") != "max_tokens":
+        if call.json_object:
+            message["content"] = checked_json(message["content"])
+        elif call.structured_tool and message["content"] and not _calls(blocks, call.structured_tool):
+            message.update(declined_structured(message["content"]))
     choice = {
         "index": 0,
         "message": message,
@@ -48,6 +52,10 @@ def converse_to_openai(
         "choices": [choice],
         "usage": usage_to_openai(response.get("usage") or {}, message.get("reasoning_content", "")),
     }
+
+
+def _calls(blocks: list[dict], tool: str) -> bool:
+    return any(block.get("toolUse", {}).get("name") == tool for block in blocks)
 
 
 def assistant_message(blocks: list[dict], call: ConverseCall) -> dict:
@@ -91,6 +99,20 @@ def _message(content: str | None, tool_calls: list, reasoning: list, thinking: l
     return message
 
 
+def declined_structured(text: str) -> dict:
+    """The model answered in text instead of calling the structured-output tool.
+
+    JSON text is still the answer (models sometimes write it out, fenced or not); anything
+    else is a refusal, which is where OpenAI's ``parse()`` and LangChain look for one, so
+    they report it instead of failing to validate prose against the schema. The tool's
+    schema is always an object, so only a JSON object counts.
+    """
+    answer = json_text(text)
+    if answer is not None and answer.startswith("{"):
+        return {"content": answer, "refusal": None}
+    return {"content": None, "refusal": text}
+
+
 def tool_call(use: dict) -> dict:
     return {
         "id": use["toolUseId"],
@@ -107,12 +129,20 @@ def finish_reason(stop_reason: str | None, has_tool_calls: bool) -> str:
 
 def checked_json(content: str | None) -> str:
     """json_object mode: the answer without code fences, or an error if it is not JSON."""
-    match = _FENCED.match(content or "")
-    text = match.group(1).strip() if match else (content or "")
+    text = json_text(content or "")
+    if text is None:
+        raise UpstreamError("The model did not return valid JSON.")
+    return text
+
+
+def json_text(content: str) -> str | None:
+    """``content`` without code fences if it parses as JSON, else None."""
+    match = _FENCED.match(content)
+    text = match.group(1).strip() if match else content.strip()
     try:
         json.loads(text)
     except ValueError:
-        raise UpstreamError("The model did not return valid JSON.") from None
+        return None
     return text
 
 

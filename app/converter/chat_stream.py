@@ -1,9 +1,11 @@
 """ConverseStream events → OpenAI ``chat.completion.chunk`` dicts.
 
 This is the hot path: one small dict per Bedrock delta, built directly. Tool calls are
-numbered 0, 1, … within the message whatever Bedrock's contentBlockIndex. With a
-structured-output tool, its argument fragments are the answer's ``content`` and any
-text the model writes is held back until it is clear whether that tool is called.
+numbered 0, 1, … within the message whatever Bedrock's contentBlockIndex, and so are
+``thinking_blocks`` entries (an SDK's stream accumulator merges list deltas by ``index``).
+With a structured-output tool, its argument fragments are the answer's ``content`` and any
+text the model writes is held back until it is clear whether that tool is called; if it
+is not, the text is released as JSON content or as a refusal (``declined_structured``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,12 @@ import json
 from collections.abc import Iterable, Iterator
 
 from app.converter.chat_request import ConverseCall
-from app.converter.chat_response import SYSTEM_FINGERPRINT, finish_reason, usage_to_openai
+from app.converter.chat_response import (
+    SYSTEM_FINGERPRINT,
+    declined_structured,
+    finish_reason,
+    usage_to_openai,
+)
 from app.converter.content import redacted_block
 
 _STRUCTURED = -1  # tool index standing for the structured-output tool
@@ -57,6 +64,7 @@ class _ChunkStream:
         self.include_usage = include_usage
         self.tool_index: dict[int, int] = {}  # contentBlockIndex → OpenAI tool call index
         self.tool_count = 0
+        self.thinking_count = 0  # thinking_blocks entries sent so far
         self.reasoning: list[str] = []
         self.block_reasoning: dict[int, list[str]] = {}
         self.held_text: list[str] | None = [] if call.structured_tool else None
@@ -110,10 +118,16 @@ class _ChunkStream:
         if "signature" in reasoning:
             text = "".join(self.block_reasoning.pop(block, ()))
             signed = {"type": "thinking", "thinking": text, "signature": reasoning["signature"]}
-            return self.chunk({"thinking_blocks": [signed]})
+            return self._thinking_block(signed)
         if "redactedContent" in reasoning:
-            return self.chunk({"thinking_blocks": [redacted_block(reasoning["redactedContent"])]})
+            return self._thinking_block(redacted_block(reasoning["redactedContent"]))
         return None
+
+    def _thinking_block(self, block: dict) -> dict:
+        # openai-python's accumulator refuses a second list entry without an index.
+        entry = {"index": self.thinking_count, **block}
+        self.thinking_count += 1
+        return self.chunk({"thinking_blocks": [entry]})
 
     def block_start(self, event: dict) -> dict | None:
         use = event.get("start", {}).get("toolUse")
@@ -131,9 +145,19 @@ class _ChunkStream:
         return self.chunk({"tool_calls": [call]})
 
     def stop(self, event: dict) -> Iterator[dict]:
+        reason = event.get("stopReason")
         if self.held_text and not self.structured_seen:
-            yield self.chunk({"content": "".join(self.held_text)})
-        yield self.chunk({}, finish_reason(event.get("stopReason"), self.tool_count > 0))
+            yield self.chunk(self._held_answer(reason))
+        yield self.chunk({}, finish_reason(reason, self.tool_count > 0))
+
+    def _held_answer(self, reason: str | None) -> dict:
+        """The text written instead of calling the structured tool, as chat_response words it."""
+        text = "".join(self.held_text or ())
+        # Beside other tool calls, or cut short, the text stays content (as non-streaming).
+        if self.tool_count or reason == "max_tokens":
+            return {"content": text}
+        answer = declined_structured(text)
+        return {"content": answer["content"]} if answer["content"] is not None else {"refusal": text}
 
     def usage_chunk(self, usage: dict) -> dict:
         return {

@@ -111,7 +111,8 @@ def _image_block(url: str, param: str, rendering: Rendering) -> dict:
 
 def _assistant_blocks(message: dict, i: int, rendering: Rendering) -> list[dict]:
     blocks = reasoning_blocks(message, i) if rendering.keep_reasoning else []
-    blocks.extend(_text_blocks(message.get("content")))
+    # A refusal we returned (content null) comes back as the assistant's words.
+    blocks.extend(_text_blocks(message.get("content")) or _text_blocks(message.get("refusal")))
     for j, call in enumerate(message.get("tool_calls") or []):
         if rendering.tools_as_text:
             blocks.append({"text": tool_call_text(call)})

@@ -25,6 +25,13 @@ its toolResult blocks. They are removed from the prompt before the reply is buil
                             times=K fails only the first K requests carrying that id;
                             message= takes the rest of the line
 
+Without a directive the reply is "Echo: <last user text>" (or "Tool results: ..." after a
+tool-result turn), except under a forced tool choice: as on Bedrock, toolChoice ``tool``
+(that tool) or ``any`` (the first tool) always gets a toolUse, whose input is the minimal
+instance of the tool's input schema (``minimal_input.py``: required properties only,
+strings = property name, numbers 0, booleans false, arrays empty). @@tool, @@reply, @@echo
+and @@words still script the answer, even a text one.
+
 For InvokeModel (embeddings) only @@fault and @@latency are honoured, in any input text.
 An unknown directive or a malformed argument is a ValidationException.
 """

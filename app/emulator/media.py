@@ -6,6 +6,9 @@ Each image's size, height, and width must be no more than 3.75 MB, 8,000 px, and
 with its own wording: "too many images and documents: 21 + 0 > 20" (cline/cline#1844) and
 "...image.source.base64.data: At least one of the image dimensions exceed max allowed size:
 8000 pixels" (anthropics/claude-code#4778). The byte limit applies to every model.
+
+The header readers repeat app/image_size.py on purpose: the emulator never imports
+gateway code, so a bug in the gateway's reader cannot hide behind the same bug here.
 """
 
 import base64

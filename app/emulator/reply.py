@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from app.emulator.catalogue import Model
 from app.emulator.directives import Script
+from app.emulator.minimal_input import minimal_input
 from app.emulator.prompt import Prompt, read_prompt
 from app.emulator.state import EmulatorState
 from app.emulator.thinking import sign, thinking_config
@@ -26,7 +27,7 @@ class Reply:
 def build_reply(model: Model, model_id: str, body: dict, state: EmulatorState) -> Reply:
     prompt = read_prompt(body)
     script = prompt.script
-    tools = _tool_blocks(prompt, _offered_tools(body))
+    tools = _tool_blocks(prompt, _offered_tools(body)) or _forced_tool_block(body, prompt)
     texts = _texts(model_id, body, prompt, bool(tools))
     texts, cut = (texts, None) if script.echo else _limit(texts, body)
     if cut:
@@ -62,12 +63,35 @@ def _tool_blocks(prompt: Prompt, offered: set[str]) -> list[dict]:
     """A model can only call the tools the request offers; other scripted calls are ignored."""
     blocks = []
     for index, (name, args) in enumerate(prompt.script.tools):
-        if name not in offered:
-            continue
-        seed = f"{index}\0{name}\0{json.dumps(args)}\0{prompt.user_text}"
-        tool_id = "tooluse_" + hashlib.sha256(seed.encode()).hexdigest()[:22]
-        blocks.append({"toolUse": {"toolUseId": tool_id, "name": name, "input": args}})
+        if name in offered:
+            blocks.append(_tool_use(index, name, args, prompt))
     return blocks
+
+
+def _forced_tool_block(body: dict, prompt: Prompt) -> list[dict]:
+    """Bedrock always calls a tool under toolChoice ``tool`` (that one) or ``any`` (here the
+    first): unless a directive scripts the answer, call it with a minimal schema instance."""
+    config = body.get("toolConfig") or {}
+    choice = config.get("toolChoice") or {}
+    script = prompt.script
+    if script.tools or script.replies or script.echo or script.words is not None:
+        return []
+    specs = [tool["toolSpec"] for tool in config.get("tools") or [] if "toolSpec" in tool]
+    if "tool" in choice:
+        specs = [spec for spec in specs if spec["name"] == choice["tool"]["name"]]
+    elif "any" not in choice:
+        return []
+    if not specs:
+        return []
+    spec = specs[0]
+    args = minimal_input(spec.get("inputSchema", {}).get("json") or {})
+    return [_tool_use(0, spec["name"], args, prompt)]
+
+
+def _tool_use(index: int, name: str, args: dict, prompt: Prompt) -> dict:
+    seed = f"{index}\0{name}\0{json.dumps(args)}\0{prompt.user_text}"
+    tool_id = "tooluse_" + hashlib.sha256(seed.encode()).hexdigest()[:22]
+    return {"toolUse": {"toolUseId": tool_id, "name": name, "input": args}}
 
 
 def _reasoning_block(model: Model, body: dict, prompt: Prompt) -> list[dict]:

@@ -108,7 +108,7 @@ def accumulate(chunks: list[dict]) -> dict:
         for choice in chunk["choices"]:
             delta = choice["delta"]
             message["role"] = message["role"] or delta.get("role")
-            for key in ("content", "reasoning_content"):
+            for key in ("content", "reasoning_content", "refusal"):
                 if delta.get(key):
                     message[key] = (message.get(key) or "") + delta[key]
             for call in delta.get("tool_calls") or []:
@@ -120,8 +120,10 @@ def accumulate(chunks: list[dict]) -> dict:
                 if function.get("name"):
                     entry["function"]["name"] = function["name"]
                 entry["function"]["arguments"] += function.get("arguments") or ""
-            if delta.get("thinking_blocks"):
-                message.setdefault("thinking_blocks", []).extend(delta["thinking_blocks"])
+            for block in delta.get("thinking_blocks") or []:
+                blocks = message.setdefault("thinking_blocks", [])
+                assert block["index"] == len(blocks)  # one delta per block, numbered in order
+                blocks.append({key: value for key, value in block.items() if key != "index"})
             finish = choice.get("finish_reason") or finish
     if calls:
         message["tool_calls"] = [

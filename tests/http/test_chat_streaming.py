@@ -163,6 +163,23 @@ PARITY_CASES = [
         },
         id="json-schema",
     ),
+    pytest.param(
+        {
+            "messages": [user("Who?")],
+            "response_format": {"type": "json_schema", "json_schema": {"name": "Person", "schema": SCHEMA}},
+        },
+        id="json-schema-forced-tool",
+    ),
+    pytest.param(
+        {
+            "model": "us.anthropic.claude-3-7-sonnet-20250219-v1:0",
+            "reasoning_effort": "low",
+            "max_completion_tokens": 4096,
+            "messages": [user("Who?\n@@reply not json")],
+            "response_format": {"type": "json_schema", "json_schema": {"name": "Person", "schema": SCHEMA}},
+        },
+        id="json-schema-declined-while-thinking",
+    ),
     pytest.param({"model": JURASSIC, "messages": [user("Hello")]}, id="model-without-streaming"),
 ]
 

@@ -120,6 +120,18 @@ class TestAccepted:
         }  # fmt: skip
         assert load(request(**extras)) == request(**extras)
 
+    def test_streamed_thinking_blocks_sent_back_lose_their_index(self):
+        # openai-python's stream accumulator keeps each list delta's `index` in the message.
+        signed = {"type": "thinking", "thinking": "t", "signature": "s"}
+        redacted = {"type": "redacted_thinking", "data": "AAEC"}
+        streamed = [{"index": 0, **redacted}, {"index": 1, **signed}]
+        turn = {"role": "assistant", "content": "42", "thinking_blocks": streamed}
+        assert load(request(messages=[*HI, turn]))["messages"][-1]["thinking_blocks"] == [redacted, signed]
+
+    def test_a_refusal_sent_back_loads(self):
+        turn = {"role": "assistant", "content": None, "refusal": "I cannot."}
+        assert load(request(messages=[*HI, turn]))["messages"][-1] == turn
+
     def test_extra_body_merges_into_the_top_level_and_loses_to_explicit_keys(self):
         body = request(top_k=5, extra_body={"top_k": 3, "thinking": {"type": "enabled"}, "temperature": 0.5})
         assert load(body) == request(top_k=5, thinking={"type": "enabled"}, temperature=0.5)

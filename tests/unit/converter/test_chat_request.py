@@ -187,6 +187,14 @@ class TestTurnMerging:
                 ],
                 [text_turn("user", "a", "b")],
             ),
+            (
+                [user("a"), assistant(None, refusal="I cannot."), user("b")],
+                [text_turn("user", "a"), text_turn("assistant", "I cannot."), text_turn("user", "b")],
+            ),
+            (
+                [user("a"), assistant("x", refusal="I cannot."), user("b")],
+                [text_turn("user", "a"), text_turn("assistant", "x"), text_turn("user", "b")],
+            ),
         ],
         ids=[
             "consecutive-users",
@@ -196,6 +204,8 @@ class TestTurnMerging:
             "assistant-first-gets-a-user-turn",
             "final-assistant-prefill-loses-trailing-whitespace",
             "blank-text-parts-dropped",
+            "a-returned-refusal-is-the-assistant-text",
+            "content-wins-over-refusal",
         ],
     )
     def test_turns_alternate_and_carry_no_blank_text(self, messages, turns):

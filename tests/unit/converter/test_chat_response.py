@@ -49,8 +49,8 @@ def convert(
     )
 
 
-def message(content, **fields) -> dict:
-    return {"role": "assistant", "content": content, **fields, "refusal": None}
+def message(content, refusal=None, **fields) -> dict:
+    return {"role": "assistant", "content": content, **fields, "refusal": refusal}
 
 
 class TestCompletion:
@@ -141,9 +141,40 @@ class TestStructuredOutput:
         ]
         assert convert(content, "tool_use", STRUCTURED)["choices"][0]["message"] == message('{"a": 1}')
 
-    def test_a_text_answer_is_returned_as_is(self):
-        choice = convert([{"text": "I cannot."}], "end_turn", STRUCTURED)["choices"][0]
-        assert (choice["message"], choice["finish_reason"]) == (message("I cannot."), "stop")
+    @pytest.mark.parametrize(
+        ("texts", "stop", "expected"),
+        [
+            (["I cannot."], "end_turn", {"content": None, "refusal": "I cannot."}),
+            (['{"answer": ', '"Paris"}'], "end_turn", {"content": '{"answer": "Paris"}', "refusal": None}),
+            (['```json\n{"a": 1}\n```'], "end_turn", {"content": '{"a": 1}', "refusal": None}),
+            (['  {"a": 1}\n'], "end_turn", {"content": '{"a": 1}', "refusal": None}),
+            (["[1, 2]"], "end_turn", {"content": None, "refusal": "[1, 2]"}),
+            (['"Paris"'], "end_turn", {"content": None, "refusal": '"Paris"'}),
+            (["```json\n{oops}\n```"], "end_turn", {"content": None, "refusal": "```json\n{oops}\n```"}),
+            (['{"answer": "Par'], "max_tokens", {"content": '{"answer": "Par', "refusal": None}),
+        ],
+        ids=[
+            "prose-is-a-refusal",
+            "json-object-is-the-content",
+            "fenced-json",
+            "json-with-whitespace",
+            "json-array-is-not-an-answer",
+            "json-string-is-not-an-answer",
+            "broken-json-in-fence",
+            "truncated-stays-content",
+        ],
+    )
+    def test_a_text_answer_instead_of_the_tool(self, texts, stop, expected):
+        choice = convert([{"text": t} for t in texts], stop, STRUCTURED)["choices"][0]
+        finish = "length" if stop == "max_tokens" else "stop"
+        assert (choice["message"], choice["finish_reason"]) == (message(**expected), finish)
+
+    def test_text_beside_other_tool_calls_stays_content(self):
+        choice = convert([{"text": "Checking."}, WEATHER_USE], "tool_use", STRUCTURED)["choices"][0]
+        assert choice["message"] == message("Checking.", tool_calls=[WEATHER_CALL])
+
+    def test_without_response_format_prose_is_content(self):
+        assert convert([{"text": "I cannot."}])["choices"][0]["message"] == message("I cannot.")
 
     def test_other_tool_calls_stay_tool_calls(self):
         choice = convert([WEATHER_USE], "tool_use", STRUCTURED)["choices"][0]

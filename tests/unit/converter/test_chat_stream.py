@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from openai.lib.streaming.chat import ChatCompletionStreamState
+from openai.types.chat import ChatCompletionChunk
+from pydantic import BaseModel
 
 from app.converter.chat_request import ConverseCall
 from app.converter.chat_response import converse_to_openai
@@ -66,6 +69,10 @@ def deltas(events: list[dict], call: ConverseCall = PLAIN) -> list[tuple[dict, s
 ROLE = ({"role": "assistant", "content": ""}, None)
 
 
+class Answer(BaseModel):
+    answer: str
+
+
 class TestChunkShape:
     def test_role_comes_first_then_text_then_finish(self):
         assert chunks([START, text(0, "Hel"), text(0, "lo"), block_stop(0), stop()]) == [
@@ -120,7 +127,7 @@ class TestChunkShape:
 
 
 class TestReasoning:
-    def test_reasoning_text_then_one_signed_block(self):
+    def test_thinking_blocks_are_numbered_within_the_message(self):
         events = [
             START,
             reasoning(0, text="Let me "),
@@ -139,15 +146,38 @@ class TestReasoning:
             (
                 {
                     "thinking_blocks": [
-                        {"type": "thinking", "thinking": "Let me think.", "signature": "sig-1"}
+                        {"index": 0, "type": "thinking", "thinking": "Let me think.", "signature": "sig-1"}
                     ]
                 },
                 None,
             ),
-            ({"thinking_blocks": [{"type": "redacted_thinking", "data": "AAEC"}]}, None),
+            ({"thinking_blocks": [{"index": 1, "type": "redacted_thinking", "data": "AAEC"}]}, None),
             ({"content": "42"}, None),
             ({}, "stop"),
         ]
+
+    def test_the_openai_sdk_accumulates_several_thinking_blocks(self):
+        events = [
+            START,
+            reasoning(0, redactedContent=b"\x00\x01\x02"),
+            block_stop(0),
+            reasoning(1, text="Let me think."),
+            reasoning(1, signature="sig-1"),
+            block_stop(1),
+            text(2, "42"),
+            stop(),
+        ]
+        state = ChatCompletionStreamState()
+        for chunk in chunks(events):
+            state.handle_chunk(ChatCompletionChunk.model_validate(chunk))
+        message = state.get_final_completion().choices[0].message
+        assert (message.content, message.model_extra["thinking_blocks"]) == (
+            "42",
+            [
+                {"index": 0, "type": "redacted_thinking", "data": "AAEC"},
+                {"index": 1, "type": "thinking", "thinking": "Let me think.", "signature": "sig-1"},
+            ],
+        )
 
     def test_usage_counts_the_reasoning_text(self):
         events = [START, reasoning(0, text="Let me think."), stop(), {"metadata": {"usage": USAGE}}]
@@ -225,9 +255,32 @@ class TestStructuredOutput:
             ({}, "stop"),
         ]
 
-    def test_a_text_answer_is_released_at_the_end(self):
+    @pytest.mark.parametrize(
+        ("fragments", "reason", "released", "finish"),
+        [
+            (["I ", "cannot."], "end_turn", {"refusal": "I cannot."}, "stop"),
+            (['```json\n{"a": ', "1}\n```"], "end_turn", {"content": '{"a": 1}'}, "stop"),
+            (['{"a": ', "1"], "max_tokens", {"content": '{"a": 1'}, "length"),
+        ],
+        ids=["prose-is-a-refusal", "json-is-the-content", "truncated-stays-content"],
+    )
+    def test_a_text_answer_is_released_at_the_end(self, fragments, reason, released, finish):
+        events = [START, *(text(0, f) for f in fragments), block_stop(0), stop(reason)]
+        assert deltas(events, STRUCTURED) == [ROLE, (released, None), ({}, finish)]
+
+    def test_text_beside_other_tool_calls_is_released_as_content(self):
+        call = [tool_start(1, "a", "get_time"), tool_input(1, "{}")]
+        events = [START, text(0, "Checking."), *call, stop("tool_use")]
+        assert deltas(events, STRUCTURED)[-2:] == [({"content": "Checking."}, None), ({}, "tool_calls")]
+
+    def test_the_openai_sdk_reports_a_refusal(self):
         events = [START, text(0, "I "), text(0, "cannot."), block_stop(0), stop()]
-        assert deltas(events, STRUCTURED) == [ROLE, ({"content": "I cannot."}, None), ({}, "stop")]
+        state = ChatCompletionStreamState(response_format=Answer)
+        for chunk in chunks(events, STRUCTURED):
+            state.handle_chunk(ChatCompletionChunk.model_validate(chunk))
+        message = state.get_final_completion().choices[0].message
+        # content is "" (the role chunk's), not None: parse() sees the refusal first.
+        assert (message.content, message.refusal, message.parsed) == ("", "I cannot.", None)
 
 
 def accumulate(chunk_list: list[dict]) -> tuple[dict, str | None, dict | None]:
@@ -245,7 +298,12 @@ def accumulate(chunk_list: list[dict]) -> tuple[dict, str | None, dict | None]:
                 message["reasoning_content"] = (
                     message.get("reasoning_content", "") + delta["reasoning_content"]
                 )
-            message.setdefault("thinking_blocks", []).extend(delta.get("thinking_blocks", []))
+            if "refusal" in delta:
+                message["refusal"] = message.get("refusal", "") + delta["refusal"]
+            for block in delta.get("thinking_blocks", []):
+                blocks = message.setdefault("thinking_blocks", [])
+                assert block["index"] == len(blocks)  # one delta per block, numbered in order
+                blocks.append({key: value for key, value in block.items() if key != "index"})
             for part in delta.get("tool_calls", []):
                 entry = calls.setdefault(
                     part["index"],
@@ -259,7 +317,7 @@ def accumulate(chunk_list: list[dict]) -> tuple[dict, str | None, dict | None]:
     for key in ("reasoning_content", "thinking_blocks"):
         if message.get(key):
             result[key] = message[key]
-    result["refusal"] = None
+    result["refusal"] = message.get("refusal")
     return result, finish, usage
 
 
@@ -293,6 +351,11 @@ RESPONSES = {
         "tool_use",
     ),
     "structured-declined": ([{"text": "No."}], "end_turn"),
+    "structured-as-json-text": ([{"text": '```json\n{"answer": "Paris"}\n```'}], "end_turn"),
+    "structured-beside-a-tool": (
+        [{"text": "Checking."}, {"toolUse": {"toolUseId": "a", "name": "get_time", "input": {}}}],
+        "tool_use",
+    ),
     "empty": ([], "end_turn"),
 }
 
