@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import boto3
 import orjson
@@ -84,7 +85,7 @@ class Bedrock:
             stream = self.runtime.converse_stream(**kwargs)["stream"]
         return _mapped_events(stream)
 
-    def invoke_model(self, model_id: str, body: dict) -> dict:
+    def invoke_model(self, model_id: str, body: dict) -> Invocation:
         with translate_errors():
             response = self.runtime.invoke_model(
                 modelId=model_id,
@@ -92,7 +93,10 @@ class Bedrock:
                 contentType="application/json",
                 accept="application/json",
             )
-            return orjson.loads(response["body"].read())
+            answer = orjson.loads(response["body"].read())
+        headers = response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+        count = headers.get("x-amzn-bedrock-input-token-count", "")
+        return Invocation(answer, int(count) if count.isdigit() else None)
 
     def list_models(self) -> tuple[list[dict], list[dict]]:
         """Foundation model summaries, and every inference profile of both types."""
@@ -113,6 +117,14 @@ class Bedrock:
         except errors.GatewayError as exc:
             log.warning("could not list %s inference profiles: %s", kind, exc.message)
             return []
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """An InvokeModel answer, and the input token count Bedrock reports in a header."""
+
+    body: dict
+    input_tokens: int | None
 
 
 def _mapped_events(stream) -> Iterator[dict]:

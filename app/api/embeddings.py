@@ -27,7 +27,8 @@ def create_embeddings(deployment: str | None = None) -> Response:
     client = bedrock()  # the app context does not reach the workers
 
     def embed(texts: list[str]):
-        return parse(family, texts, client.invoke_model(model.id, family.to_request(texts, options)))
+        answer = client.invoke_model(model.id, family.to_request(texts, options))
+        return parse(family, texts, answer.body, answer.input_tokens)
 
     parts = fan_out(embed, batches(family, body["input"], options), settings().embedding_concurrency)
     return jsonify(to_openai(parts, model=body["model"], encoding_format=body["encoding_format"]))

@@ -225,8 +225,13 @@ def _fit(text: str, limit: int, mode: str, index: int, count: int) -> str:
     )
 
 
-def parse(family: EmbeddingFamily, texts: list[str], response: dict) -> Embedded:
-    """One call's vectors, checked against the texts sent; tokens counted here when Bedrock gives none."""
+def parse(
+    family: EmbeddingFamily, texts: list[str], response: dict, reported_tokens: int | None = None
+) -> Embedded:
+    """One call's vectors, checked against the texts sent; tokens counted here when Bedrock gives none.
+
+    ``reported_tokens`` is the count from Bedrock's X-Amzn-Bedrock-Input-Token-Count header.
+    """
     try:
         vectors, tokens = family.from_response(response)
     except (KeyError, TypeError, IndexError) as exc:
@@ -236,6 +241,8 @@ def parse(family: EmbeddingFamily, texts: list[str], response: dict) -> Embedded
     count = len(vectors) if isinstance(vectors, list) else 0
     if count != len(texts):
         raise UpstreamError(f"Amazon Bedrock returned {count} embeddings for {len(texts)} texts.")
+    if tokens is None:
+        tokens = reported_tokens
     if tokens is None:
         tokens = sum(count_tokens(text) for text in texts)
     return Embedded(vectors, tokens)

@@ -262,6 +262,10 @@ class TestParse:
         response = {"embeddings": [VECTOR, VECTOR]}
         assert parse(COHERE_V3, ["hello world", "hi"], response) == Embedded([VECTOR, VECTOR], 3)
 
+    def test_the_count_from_bedrocks_header_wins_over_counting(self):
+        response = {"embeddings": [VECTOR, VECTOR]}
+        assert parse(COHERE_V3, ["hello world", "hi"], response, 11) == Embedded([VECTOR, VECTOR], 11)
+
     def test_bedrock_token_count_is_kept(self):
         assert parse(TITAN_V1, ["hello world"], {"embedding": VECTOR, "inputTextTokenCount": 9}) == Embedded(
             [VECTOR], 9
