@@ -107,3 +107,25 @@ def openai_client(gateway_url):
 
     with openai.OpenAI(base_url=gateway_url, api_key=API_KEY, max_retries=0, timeout=60) as client:
         yield client
+
+
+@pytest.fixture
+def make_llm(gateway_url):
+    """LangChain's ChatOpenAI on an HTTP client of its own, closed afterwards: LangChain's
+    shared default client would hold keep-alive connections that delay gunicorn's shutdown."""
+    import httpx
+    from langchain_openai import ChatOpenAI
+
+    from tests.http.helpers_chat import CLAUDE
+
+    with httpx.Client(timeout=60) as http_client:
+        yield lambda **options: ChatOpenAI(
+            **{
+                "model": CLAUDE,
+                "base_url": gateway_url,
+                "api_key": API_KEY,
+                "max_retries": 0,
+                "http_client": http_client,
+                **options,
+            }
+        )

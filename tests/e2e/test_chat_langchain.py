@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
-from langchain_openai import ChatOpenAI
 from pydantic import BaseModel, Field
 
-from tests.conftest import API_KEY
 from tests.http.helpers_chat import CLAUDE
 
 pytestmark = pytest.mark.e2e
@@ -29,21 +26,6 @@ class Person(BaseModel):
 
 ASK_WEATHER = 'Weather in Paris?\n@@tool GetWeather {"city": "Paris"}'
 ASK_PERSON = 'Who wrote the first program?\n@@tool Person {"name": "Ada", "age": 36}'
-
-
-@pytest.fixture
-def make_llm(gateway_url):
-    """ChatOpenAI on an HTTP client of its own, closed afterwards: LangChain's shared default
-    client would hold keep-alive connections that delay the gateway's graceful shutdown."""
-    with httpx.Client(timeout=60) as http_client:
-        yield lambda **options: ChatOpenAI(
-            model=CLAUDE,
-            base_url=gateway_url,
-            api_key=API_KEY,
-            max_retries=0,
-            http_client=http_client,
-            **options,
-        )
 
 
 @pytest.fixture

@@ -32,19 +32,6 @@ class Person(BaseModel):
 ASK_PERSON = '@@tool Person {"name": "Ada", "age": 36}'
 
 
-@pytest.fixture
-def make_llm(gateway_url):
-    with httpx.Client(timeout=60) as http_client:
-        yield lambda **options: ChatOpenAI(
-            model=CLAUDE,
-            base_url=gateway_url,
-            api_key=API_KEY,
-            max_retries=0,
-            http_client=http_client,
-            **options,
-        )
-
-
 def run_async(gateway_url: str, work, **options):
     """Run ``work(llm)`` on one event loop, with an async HTTP client closed on that loop."""
 

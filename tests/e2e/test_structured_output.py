@@ -7,12 +7,8 @@ comes back as JSON content or as a refusal.
 
 from __future__ import annotations
 
-import httpx
 import pytest
-from langchain_openai import ChatOpenAI
 from pydantic import BaseModel
-
-from tests.conftest import API_KEY
 
 pytestmark = pytest.mark.e2e
 
@@ -87,13 +83,6 @@ class TestOpenAIParse:
 
 
 class TestLangChain:
-    @pytest.fixture
-    def make_llm(self, gateway_url):
-        with httpx.Client(timeout=60) as http_client:
-            yield lambda **options: ChatOpenAI(
-                base_url=gateway_url, api_key=API_KEY, max_retries=0, http_client=http_client, **options
-            )
-
     def test_with_structured_output_returns_the_model(self, make_llm):
         llm = make_llm(model=SONNET)
         assert llm.with_structured_output(Person).invoke("Who wrote the first program?") == Person(
