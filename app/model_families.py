@@ -30,9 +30,16 @@ class Family:
     default_max_tokens: int | None = None
     # Row name in converter.embeddings.FAMILIES for embedding models.
     embedding: str | None = None
+    # Claude refuses whitespace-only stop sequences ("each stop sequence must contain
+    # non-whitespace", BerriAI/litellm#3286) and more than 20 images in a conversation.
+    whitespace_stop_sequences: bool = True
+    max_images: int | None = None
+    # Where a passthrough ``top_k`` goes in additionalModelRequestFields (Nova nests it).
+    top_k_path: tuple[str, ...] = ("top_k",)
 
 
-_CLAUDE_THINKING = dict(reasoning="anthropic", prompt_caching=True, default_max_tokens=8192)
+_CLAUDE = dict(whitespace_stop_sequences=False, max_images=20)
+_CLAUDE_THINKING = dict(_CLAUDE, reasoning="anthropic", prompt_caching=True, default_max_tokens=8192)
 
 _FAMILIES: tuple[tuple[str, Family], ...] = (
     (
@@ -42,11 +49,14 @@ _FAMILIES: tuple[tuple[str, Family], ...] = (
     (r"anthropic\.claude-(3-7-sonnet|sonnet-4|opus-4)", Family("claude-thinking", **_CLAUDE_THINKING)),
     (
         r"anthropic\.claude-3-5-(haiku|sonnet-20241022)",
-        Family("claude-3.5-cache", prompt_caching=True),
+        Family("claude-3.5-cache", prompt_caching=True, **_CLAUDE),
     ),
-    (r"anthropic\.claude-3", Family("claude-3")),
-    (r"anthropic\.claude-(v2|instant)", Family("claude-2", tools=False)),
-    (r"amazon\.nova-(pro|lite|micro|premier)", Family("nova", prompt_caching=True)),
+    (r"anthropic\.claude-3", Family("claude-3", **_CLAUDE)),
+    (r"anthropic\.claude-(v2|instant)", Family("claude-2", tools=False, **_CLAUDE)),
+    (
+        r"amazon\.nova-(pro|lite|micro|premier)",
+        Family("nova", prompt_caching=True, top_k_path=("inferenceConfig", "topK")),
+    ),
     (r"amazon\.titan-text", Family("titan-text", tools=False, system=False)),
     (r"meta\.llama(3-[1-9]-|4)", Family("llama-tools", forced_tool_choice=False)),
     (r"meta\.llama", Family("llama", tools=False)),

@@ -13,12 +13,13 @@ from app.fanout import fan_out
 from app.schemas.embeddings import EmbeddingsRequest
 
 bp = Blueprint("embeddings", __name__)
+_SCHEMA = EmbeddingsRequest()  # built once: building it costs more than a load
 
 
 @bp.post("/embeddings", strict_slashes=False)
 @bp.post("/deployments/<path:deployment>/embeddings", strict_slashes=False)
 def create_embeddings(deployment: str | None = None) -> Response:
-    body = EmbeddingsRequest().load(json_body(deployment))
+    body = _SCHEMA.load(json_body(deployment))
     model = catalogue().resolve(body["model"], purpose="embedding")
     family = family_of(model)
     if family is None:

@@ -61,7 +61,6 @@ STRUCTURED_INSTRUCTION = (
 )
 # Claude on Bedrock takes at most 20 images a request ("too many images and documents:
 # 21 + 0 > 20", cline/cline#1844; the Converse reference says "up to 20 images").
-MAX_CLAUDE_IMAGES = 20
 
 
 @dataclass(frozen=True)
@@ -148,11 +147,14 @@ def passthrough(body: dict, model: ModelInfo) -> dict:
     extra = {
         key: value for key, value in body.items() if key not in OPENAI_PARAMS and key not in GATEWAY_FIELDS
     }
-    if model.family.name == "nova" and "top_k" in extra:
-        # Nova takes top-k inside its own inferenceConfig, not as a top-level field.
-        nova_config = extra.setdefault("inferenceConfig", {})
-        if isinstance(nova_config, dict):
-            nova_config.setdefault("topK", extra.pop("top_k"))
+    *parents, leaf = model.family.top_k_path
+    if parents and "top_k" in extra:
+        target = extra
+        for key in parents:
+            target = target.setdefault(key, {})
+            if not isinstance(target, dict):
+                return extra  # the client sent its own shape there; leave both as sent
+        target.setdefault(leaf, extra.pop("top_k"))
     return extra
 
 
@@ -167,18 +169,13 @@ def inference_config(body: dict, model: ModelInfo) -> dict:
         config["topP"] = body["top_p"]
     stop = body.get("stop")
     sequences = [stop] if isinstance(stop, str) else list(stop or [])
-    # Converse refuses empty stop sequences; an empty one never matches anyway. Claude also
-    # refuses whitespace-only ones ("each stop sequence must contain non-whitespace",
-    # BerriAI/litellm#3286), such as the common ["\n"]: they are dropped for Claude.
-    kept = (lambda s: s.strip()) if _is_claude(model) else bool
+    # Converse refuses empty stop sequences; an empty one never matches anyway. Families that
+    # refuse whitespace-only ones (Claude), such as the common ["\n"], do without them.
+    kept = bool if model.family.whitespace_stop_sequences else (lambda s: s.strip())
     sequences = [sequence for sequence in sequences if kept(sequence)]
     if sequences:
         config["stopSequences"] = sequences
     return config
-
-
-def _is_claude(model: ModelInfo) -> bool:
-    return model.family.name.startswith("claude")
 
 
 def _max_tokens(body: dict) -> int | None:
@@ -239,10 +236,11 @@ def _unsigned_prefill(messages: list[dict]) -> bool:
 
 
 def _check_image_count(turns: list[dict], model: ModelInfo) -> None:
+    limit = model.family.max_images
     images = sum(1 for turn in turns for block in turn["content"] if "image" in block)
-    if _is_claude(model) and images > MAX_CLAUDE_IMAGES:
+    if limit is not None and images > limit:
         raise InvalidRequestError(
-            f"This request has {images} images; `{model.id}` takes at most {MAX_CLAUDE_IMAGES} "
+            f"This request has {images} images; `{model.id}` takes at most {limit} "
             "per request, counting the whole conversation. Send fewer images.",
             param="messages",
         )

@@ -29,6 +29,11 @@ DEFAULT_MAX_MESSAGES = 2000
 REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
 
 
+def function_type(error: str, **options) -> fields.String:
+    """A ``type`` field that must say "function", OpenAI's only tool kind here."""
+    return fields.String(validate=validate.Equal("function", error=error), **options)
+
+
 class _Part(Schema):
     """Nested objects drop keys we do not use (``prompt_cache_breakpoint``, ``cache_control`` …)."""
 
@@ -75,10 +80,7 @@ class FunctionCall(_Part):
 
 class ToolCall(_Part):
     id = fields.String(required=True)
-    type = fields.String(
-        load_default="function",
-        validate=validate.Equal("function", error="Only function tool calls are supported."),
-    )
+    type = function_type("Only function tool calls are supported.", load_default="function")
     function = fields.Nested(FunctionCall, required=True)
 
 
@@ -152,10 +154,7 @@ class FunctionDefinition(_Part):
 
 
 class Tool(_Part):
-    type = fields.String(
-        required=True,
-        validate=validate.Equal("function", error="Only function tools are supported."),
-    )
+    type = function_type("Only function tools are supported.", required=True)
     function = fields.Nested(FunctionDefinition, required=True)
 
 
@@ -169,10 +168,7 @@ class NamedToolChoice(_Part):
 
 
 class AllowedToolRef(_Part):
-    type = fields.String(
-        load_default="function",
-        validate=validate.Equal("function", error="Only function tools are supported."),
-    )
+    type = function_type("Only function tools are supported.", load_default="function")
     function = fields.Nested(ToolName, required=True)
 
 

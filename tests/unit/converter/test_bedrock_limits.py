@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import pytest
 
-from app.converter.chat_request import MAX_CLAUDE_IMAGES
 from tests.unit.converter.test_chat_request import (
     CLAUDE,
     NOVA,
@@ -141,11 +140,11 @@ class TestImageCount:
         second = user([{"type": "text", "text": "and these"}, *[self.image(n) for n in range(6)]])
         error = raises(messages=[first, assistant("ok"), second])
         assert error.param == "messages"
-        assert f"21 images; `{CLAUDE.id}` takes at most {MAX_CLAUDE_IMAGES}" in error.message
+        assert f"21 images; `{CLAUDE.id}` takes at most {CLAUDE.family.max_images}" in error.message
 
     def test_twenty_images_are_fine(self):
-        result = kwargs(messages=[user([self.image(n) for n in range(MAX_CLAUDE_IMAGES)])])
-        assert len(result["messages"][0]["content"]) == MAX_CLAUDE_IMAGES
+        result = kwargs(messages=[user([self.image(n) for n in range(CLAUDE.family.max_images)])])
+        assert len(result["messages"][0]["content"]) == CLAUDE.family.max_images
 
     def test_other_families_are_not_capped_by_the_gateway(self):
         nova = NOVA.__class__(
