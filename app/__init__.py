@@ -29,7 +29,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     # gevent before Flask, boto3 and ssl load, and pure modules import without them.
     from flask import Flask
 
-    from app import auth, bedrock, cors, payload_log
+    from app import auth, bedrock, cors, exchange, payload_log
     from app.api import bp as api_bp
     from app.api.health import bp as health_bp
     from app.catalogue import Catalogue
@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     auth.init_app(app, settings)
     cors.init_app(app, settings)
     register_error_handlers(app)
+    exchange.init_app(app)
     payload_log.init_app(app, settings)
     app.register_blueprint(health_bp)
     app.register_blueprint(api_bp, url_prefix=settings.api_route_prefix)

@@ -25,9 +25,11 @@ from botocore.exceptions import (
     ParamValidationError,
     ReadTimeoutError,
 )
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context
 
 from app import errors
+from app.exchange import Exchange
+from app.exchange import current as current_exchange
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -76,14 +78,22 @@ class Bedrock:
         self.control = session.client("bedrock", region_name=region, config=config)
 
     def converse(self, kwargs: dict) -> dict:
+        exchange = _exchange()
         with translate_errors():
-            return self.runtime.converse(**kwargs)
+            output = self.runtime.converse(**kwargs)
+        if exchange is not None:
+            _observe_call(exchange, output)
+            _observe_usage(exchange, output.get("usage"))
+        return output
 
     def converse_stream(self, kwargs: dict) -> Iterator[dict]:
         """Start the stream (errors before the first byte raise here), then yield its events."""
+        exchange = _exchange()
         with translate_errors():
-            stream = self.runtime.converse_stream(**kwargs)["stream"]
-        return _mapped_events(stream)
+            response = self.runtime.converse_stream(**kwargs)
+        if exchange is not None:
+            _observe_call(exchange, response)
+        return _mapped_events(response["stream"], exchange)
 
     def invoke_model(self, model_id: str, body: dict) -> Invocation:
         with translate_errors():
@@ -127,13 +137,38 @@ class Invocation:
     input_tokens: int | None
 
 
-def _mapped_events(stream) -> Iterator[dict]:
+def _mapped_events(stream, exchange: Exchange | None = None) -> Iterator[dict]:
     """Iterate the event stream inside the mapper; always release the connection."""
     try:
         with translate_errors():
-            yield from stream
+            for event in stream:
+                if exchange is not None and "metadata" in event:
+                    _observe_usage(exchange, event["metadata"].get("usage"))
+                yield event
     finally:
         stream.close()
+
+
+def _exchange() -> Exchange | None:
+    """The request being served, if any (the catalogue also calls Bedrock outside requests)."""
+    return current_exchange() if has_request_context() else None
+
+
+def _observe_call(exchange: Exchange, response: dict) -> None:
+    metadata = response.get("ResponseMetadata") or {}
+    exchange.upstream_request_id = metadata.get("RequestId")
+    exchange.attempts = metadata.get("RetryAttempts", 0) + 1
+
+
+def _observe_usage(exchange: Exchange, usage: dict | None) -> None:
+    """Converse's counts; its inputTokens already exclude cache reads and writes."""
+    if usage:
+        exchange.record_usage(
+            input=usage.get("inputTokens", 0),
+            output=usage.get("outputTokens", 0),
+            cache_read=usage.get("cacheReadInputTokens", 0),
+            cache_write=usage.get("cacheWriteInputTokens", 0),
+        )
 
 
 @contextlib.contextmanager
@@ -174,7 +209,9 @@ def from_client_error(exc: ClientError) -> errors.GatewayError:
     if header and header.isdigit():
         retry_after = int(header)
     message = f"Amazon Bedrock: {upstream_message}" if cls.status >= 429 else upstream_message
-    return cls(message, retry_after=retry_after, code=_snake(code) if code else None)
+    error = cls(message, retry_after=retry_after, code=_snake(code) if code else None)
+    error.upstream_code = code or None
+    return error
 
 
 def _fallback_class(exc: ClientError) -> type[errors.GatewayError]:

@@ -39,6 +39,8 @@ class GatewayError(Exception):
     status = 500
     type = "server_error"
     code: str | None = None
+    # The Bedrock exception name (e.g. ThrottlingException) when Bedrock raised it.
+    upstream_code: str | None = None
 
     def __init__(
         self,
@@ -134,6 +136,8 @@ def error_body(message: str, type_: str, param: str | None = None, code: str | N
 
 
 def error_response(error: GatewayError) -> Response:
+    if "exchange" in g:
+        g.exchange.error_type = error.upstream_code or error.code or error.type
     response = jsonify(error.to_body())
     response.status_code = error.status
     if error.retry_after is not None:

@@ -16,9 +16,10 @@ from app.converter.chat_request import ConverseCall, openai_to_converse
 from app.converter.chat_response import converse_to_openai
 from app.converter.chat_stream import converse_stream_to_chunks, events_from_converse_response
 from app.errors import InvalidRequestError
+from app.exchange import current as current_exchange
 from app.images import ImageLoader
 from app.schemas.chat import ChatCompletionRequest
-from app.sse import stream_response
+from app.sse import start_stream, stream_response
 
 bp = Blueprint("chat", __name__)
 
@@ -28,6 +29,7 @@ bp = Blueprint("chat", __name__)
 def create_chat_completion(deployment: str | None = None) -> Response:
     body = _schema(settings().max_messages).load(json_body(deployment))
     model = catalogue().resolve(body["model"])
+    current_exchange().describe("chat", body["model"], model.id)
     if not model.is_chat:
         raise InvalidRequestError(f"The model `{body['model']}` is not a chat model.", param="model")
     call = openai_to_converse(
@@ -44,7 +46,7 @@ def create_chat_completion(deployment: str | None = None) -> Response:
     include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
     events = _events(model, call)
     chunks = converse_stream_to_chunks(events, include_usage=include_usage, **ids)
-    return stream_response(_started(chunks, events))
+    return stream_response(start_stream(chunks, events))
 
 
 @lru_cache(maxsize=8)
@@ -62,23 +64,3 @@ def _events(model: ModelInfo, call: ConverseCall) -> Iterator[dict]:
     if model.streaming:
         return bedrock().converse_stream(call.kwargs)
     return events_from_converse_response(bedrock().converse(call.kwargs))
-
-
-def _started(chunks: Iterator[dict], events: Iterator[dict]) -> Iterator[dict]:
-    """Pull the first chunk now, so an error before the first byte is a plain HTTP error."""
-    try:
-        first = next(chunks)
-    except BaseException:
-        events.close()
-        raise
-    return _relay(first, chunks, events)
-
-
-def _relay(first: dict, chunks: Iterator[dict], events: Iterator[dict]) -> Iterator[dict]:
-    """Yield every chunk; on exit, even a client disconnect, release the Bedrock stream."""
-    try:
-        yield first
-        yield from chunks
-    finally:
-        chunks.close()
-        events.close()

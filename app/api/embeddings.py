@@ -9,6 +9,7 @@ from app.api.services import bedrock, catalogue, settings
 from app.catalogue import ModelInfo
 from app.converter.embeddings import KNOWN_MODELS, batches, family_of, options_for, parse, to_openai
 from app.errors import InvalidRequestError, ModelNotFoundError
+from app.exchange import current as current_exchange
 from app.fanout import fan_out
 from app.schemas.embeddings import EmbeddingsRequest
 
@@ -21,6 +22,8 @@ _SCHEMA = EmbeddingsRequest()  # built once: building it costs more than a load
 def create_embeddings(deployment: str | None = None) -> Response:
     body = _SCHEMA.load(json_body(deployment))
     model = catalogue().resolve(body["model"], purpose="embedding")
+    exchange = current_exchange()
+    exchange.describe("embeddings", body["model"], model.id)
     family = family_of(model)
     if family is None:
         raise InvalidRequestError(_unsupported_message(body["model"], model), param="model")
@@ -32,7 +35,9 @@ def create_embeddings(deployment: str | None = None) -> Response:
         return parse(family, texts, answer.body, answer.input_tokens)
 
     parts = fan_out(embed, batches(family, body["input"], options), settings().embedding_concurrency)
-    return jsonify(to_openai(parts, model=body["model"], encoding_format=body["encoding_format"]))
+    answer = to_openai(parts, model=body["model"], encoding_format=body["encoding_format"])
+    exchange.record_usage(input=answer["usage"]["prompt_tokens"])
+    return jsonify(answer)
 
 
 def _unsupported_message(requested: str, model: ModelInfo) -> str:

@@ -1,0 +1,126 @@
+"""One API request as the gateway saw it: what was asked, what Bedrock answered, what it cost.
+
+Views and the stream relay fill the record in while the request runs; everything that
+reports on a request (access log, metrics, per-key limits and usage) reads it once, when
+the response closes: after the last byte of a stream, or when the client goes away. No
+translator parses responses a second time to find tokens.
+
+The record holds identities and counts only, never a prompt, an answer or a key.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import Flask, Response, g, request
+
+log = logging.getLogger(__name__)
+
+Closer = Callable[["Exchange"], None]
+
+
+@dataclass
+class Usage:
+    """Token counts as Bedrock reported them; ``input`` excludes cache reads and writes."""
+
+    input: int = 0
+    output: int = 0
+    cache_read: int = 0
+    cache_write: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.input + self.output + self.cache_read + self.cache_write
+
+
+@dataclass
+class Exchange:
+    """The facts of one request, gathered as it runs."""
+
+    method: str
+    path: str
+    route: str | None = None  # the URL rule, e.g. "/v1/chat/completions"
+    started: float = field(default_factory=time.monotonic)
+    operation: str | None = None  # chat, embeddings, responses, messages, count_tokens, models
+    key_name: str | None = None
+    model: str | None = None  # as the client asked
+    resolved_model: str | None = None  # the catalogue id it resolved to
+    response_model: str | None = None  # the id Bedrock answered for
+    usage: Usage | None = None  # None until Bedrock reports a count
+    finish_reason: str | None = None
+    upstream_request_id: str | None = None
+    attempts: int | None = None
+    status: int | None = None
+    streamed: bool = False
+    first_byte_at: float | None = None
+    first_token_at: float | None = None
+    ended_at: float | None = None
+    disconnected: bool = False
+    error_type: str | None = None
+    _closers: list[Closer] = field(default_factory=list, repr=False)
+    _closed: bool = field(default=False, repr=False)
+
+    def describe(self, operation: str, model: str | None = None, resolved_model: str | None = None) -> None:
+        """What the request is, once its view knows (the model as asked, and as resolved)."""
+        self.operation = operation
+        self.model = model
+        self.resolved_model = resolved_model
+
+    def record_usage(
+        self, input: int = 0, output: int = 0, cache_read: int = 0, cache_write: int = 0
+    ) -> None:
+        """Bedrock's counts for this request (a later report replaces an earlier one)."""
+        self.usage = Usage(input, output, cache_read, cache_write)
+
+    def mark_first_byte(self) -> None:
+        if self.first_byte_at is None:
+            self.first_byte_at = time.monotonic()
+
+    def mark_first_token(self) -> None:
+        """The first content, reasoning or tool delta of an answer (not a role-only chunk)."""
+        if self.first_token_at is None:
+            self.first_token_at = time.monotonic()
+
+    def on_close(self, closer: Closer) -> None:
+        self._closers.append(closer)
+
+    def close(self) -> None:
+        """Run every closer once; one closer's failure neither stops the others nor the response."""
+        if self._closed:
+            return
+        self._closed = True
+        self.ended_at = time.monotonic()
+        for closer in self._closers:
+            try:
+                closer(self)
+            except Exception:
+                log.exception("a request closer failed")
+
+
+def current() -> Exchange:
+    """This request's record (created on first use)."""
+    exchange = g.get("exchange")
+    if exchange is None:
+        exchange = g.exchange = Exchange(method=request.method, path=request.path)
+    return exchange
+
+
+def init_app(app: Flask) -> None:
+    """Open a record per request; close it when the WSGI server closes the response."""
+
+    @app.before_request
+    def open_exchange() -> None:
+        exchange = current()
+        exchange.route = request.url_rule.rule if request.url_rule is not None else None
+
+    @app.after_request
+    def close_with_response(response: Response) -> Response:
+        exchange = current()
+        exchange.status = response.status_code
+        if not response.is_streamed:
+            exchange.mark_first_byte()
+        response.call_on_close(exchange.close)
+        return response
