@@ -12,9 +12,11 @@ from flask import Blueprint, Response, jsonify
 from app.api.request_body import json_body
 from app.api.services import bedrock, catalogue, settings
 from app.catalogue import ModelInfo
-from app.converter.chat_request import ConverseCall, openai_to_converse
+from app.converse.call import ConverseCall
+from app.converse.events import events_from_converse_response
+from app.converter.chat_request import openai_to_converse
 from app.converter.chat_response import converse_to_openai
-from app.converter.chat_stream import converse_stream_to_chunks, events_from_converse_response
+from app.converter.chat_stream import converse_stream_to_chunks
 from app.errors import InvalidRequestError
 from app.exchange import current as current_exchange
 from app.images import ImageLoader

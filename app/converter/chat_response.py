@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import re
 
-from app.converter.chat_request import ConverseCall
-from app.converter.content import thinking_block
-from app.errors import UpstreamError
+from app.converse.blocks import thinking_block
+from app.converse.call import ConverseCall
+from app.converse.structured import checked_json, declined_structured
 from app.tokens import count_tokens
 
 SYSTEM_FINGERPRINT = "fp_bedrock"
@@ -22,7 +21,6 @@ FINISH_REASONS = {
     "content_filtered": "content_filter",
     "guardrail_intervened": "content_filter",
 }
-_FENCED = re.compile(r"^\s*```[a-zA-Z]*\s*\n?(.*?)\n?\s*```\s*$", re.DOTALL)
 
 
 def converse_to_openai(
@@ -99,20 +97,6 @@ def _message(content: str | None, tool_calls: list, reasoning: list, thinking: l
     return message
 
 
-def declined_structured(text: str) -> dict:
-    """The model answered in text instead of calling the structured-output tool.
-
-    JSON text is still the answer (models sometimes write it out, fenced or not); anything
-    else is a refusal, which is where OpenAI's ``parse()`` and LangChain look for one, so
-    they report it instead of failing to validate prose against the schema. The tool's
-    schema is always an object, so only a JSON object counts.
-    """
-    answer = json_text(text)
-    if answer is not None and answer.startswith("{"):
-        return {"content": answer, "refusal": None}
-    return {"content": None, "refusal": text}
-
-
 def tool_call(use: dict) -> dict:
     return {
         "id": use["toolUseId"],
@@ -125,25 +109,6 @@ def finish_reason(stop_reason: str | None, has_tool_calls: bool) -> str:
     reason = FINISH_REASONS.get(stop_reason or "", "stop")
     # A tool_use stop whose only call was the structured-output tool is a finished answer.
     return "stop" if reason == "tool_calls" and not has_tool_calls else reason
-
-
-def checked_json(content: str | None) -> str:
-    """json_object mode: the answer without code fences, or an error if it is not JSON."""
-    text = json_text(content or "")
-    if text is None:
-        raise UpstreamError("The model did not return valid JSON.")
-    return text
-
-
-def json_text(content: str) -> str | None:
-    """``content`` without code fences if it parses as JSON, else None."""
-    match = _FENCED.match(content)
-    text = match.group(1).strip() if match else content.strip()
-    try:
-        json.loads(text)
-    except ValueError:
-        return None
-    return text
 
 
 def usage_to_openai(usage: dict, reasoning_text: str) -> dict:

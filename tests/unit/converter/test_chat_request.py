@@ -7,14 +7,12 @@ from dataclasses import replace
 import pytest
 
 from app.catalogue import ModelInfo
-from app.converter.chat_request import (
-    JSON_OBJECT_INSTRUCTION,
-    STRUCTURED_DESCRIPTION,
-    STRUCTURED_INSTRUCTION,
-    ConverseCall,
-    openai_to_converse,
-)
-from app.converter.content import CONVERSATION_START, EMPTY_TOOL_RESULT, bedrock_tool_id
+from app.converse.blocks import EMPTY_TOOL_RESULT, bedrock_tool_id
+from app.converse.call import ConverseCall
+from app.converse.structured import JSON_OBJECT_INSTRUCTION, STRUCTURED_DESCRIPTION
+from app.converse.tools import STRUCTURED_INSTRUCTION
+from app.converse.turns import CONVERSATION_START
+from app.converter.chat_request import openai_to_converse
 from app.errors import InvalidRequestError
 from app.schemas.chat import ChatCompletionRequest
 

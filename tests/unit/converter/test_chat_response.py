@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.converter.chat_request import ConverseCall
+from app.converse.call import ConverseCall
 from app.converter.chat_response import converse_to_openai
 from app.errors import UpstreamError
 from app.tokens import count_tokens

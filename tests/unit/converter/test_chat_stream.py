@@ -9,9 +9,10 @@ from openai.lib.streaming.chat import ChatCompletionStreamState
 from openai.types.chat import ChatCompletionChunk
 from pydantic import BaseModel
 
-from app.converter.chat_request import ConverseCall
+from app.converse.call import ConverseCall
+from app.converse.events import events_from_converse_response
 from app.converter.chat_response import converse_to_openai
-from app.converter.chat_stream import converse_stream_to_chunks, events_from_converse_response
+from app.converter.chat_stream import converse_stream_to_chunks
 from app.tokens import count_tokens
 
 PLAIN = ConverseCall(kwargs={})

@@ -10,9 +10,7 @@ in every turn). Unique ids are renamed; whatever stays unpaired is sent as text.
 
 from __future__ import annotations
 
-import json
-
-from app.converter.content import EMPTY_TOOL_RESULT
+from app.converse.turns import as_text
 
 
 def pair_tool_blocks(turns: list[dict]) -> None:
@@ -67,10 +65,4 @@ def _unless(block: dict, kind: str, partners: set[str]) -> dict:
     """The block itself when its id has a partner, else the same facts as text."""
     if kind not in block or block[kind]["toolUseId"] in partners:
         return block
-    if kind == "toolUse":
-        use = block["toolUse"]
-        return {"text": f"[called tool {use['name']} with {json.dumps(use['input'])}]"}
-    result = block["toolResult"]
-    texts = [item["text"] for item in result["content"] if "text" in item]
-    output = "\n".join(texts) or EMPTY_TOOL_RESULT
-    return {"text": f"[tool result for {result['toolUseId']}: {output}]"}
+    return as_text(block)
