@@ -14,6 +14,7 @@ from app.emulator.catalogue import Model
 from app.emulator.errors import validation
 from app.emulator.media import MODEL_ERRORS
 
+EXCLUSIVE_SAMPLING = "temperature and top_p cannot both be specified for this model. Please use only one."
 TRAILING_WHITESPACE = "final assistant content cannot end with trailing whitespace"
 
 
@@ -21,34 +22,37 @@ def check_anthropic(model: Model, body: dict) -> None:
     if model.provider != "Anthropic":
         return
     messages = body.get("messages") or []
-    _check_stop_sequences((body.get("inferenceConfig") or {}).get("stopSequences") or [])
-    _check_final_assistant(messages)
-    _check_unique_tool_ids(messages)
+    check_stop_sequences((body.get("inferenceConfig") or {}).get("stopSequences") or [], MODEL_ERRORS)
+    if messages:
+        # A cachePoint marks the block before it; it is not content of its own.
+        blocks = [b for b in messages[-1]["content"] if "cachePoint" not in b]
+        check_final_assistant(messages[-1]["role"], blocks, lambda block: block.get("text"), MODEL_ERRORS)
+    check_unique_tool_ids(messages, lambda block: block.get("toolUse", {}).get("toolUseId"), MODEL_ERRORS)
 
 
-def _check_stop_sequences(sequences: list[str]) -> None:
-    if any(not sequence.strip() for sequence in sequences):
-        raise validation(f"{MODEL_ERRORS}stop_sequences: each stop sequence must contain non-whitespace")
+def check_stop_sequences(sequences: list[str], prefix: str = "") -> None:
+    if any(not isinstance(s, str) or not s.strip() for s in sequences):
+        raise validation(f"{prefix}stop_sequences: each stop sequence must contain non-whitespace")
 
 
-def _check_final_assistant(messages: list[dict]) -> None:
-    if not messages or messages[-1]["role"] != "assistant":
+def check_final_assistant(role: str, blocks: list[dict], text_of, prefix: str = "") -> None:
+    """A final assistant turn (a prefill) may not end in text with trailing whitespace."""
+    if role != "assistant" or not blocks:
         return
-    # A cachePoint marks the block before it; it is not content of its own.
-    blocks = [b for b in messages[-1]["content"] if "cachePoint" not in b]
-    if blocks and "text" in blocks[-1] and blocks[-1]["text"] != blocks[-1]["text"].rstrip():
-        raise validation(f"{MODEL_ERRORS}messages: {TRAILING_WHITESPACE}")
+    text = text_of(blocks[-1])
+    if isinstance(text, str) and text != text.rstrip():
+        raise validation(f"{prefix}messages: {TRAILING_WHITESPACE}")
 
 
-def _check_unique_tool_ids(messages: list[dict]) -> None:
+def check_unique_tool_ids(messages: list[dict], tool_id_of, prefix: str = "") -> None:
     seen: set[str] = set()
     for index, message in enumerate(messages):
-        for position, block in enumerate(message["content"]):
-            tool_id = block.get("toolUse", {}).get("toolUseId")
+        content = message["content"]
+        for position, block in enumerate(content if isinstance(content, list) else []):
+            tool_id = tool_id_of(block)
             if tool_id is None:
                 continue
             if tool_id in seen:
-                raise validation(
-                    f"{MODEL_ERRORS}messages.{index}.content.{position}: `tool_use` ids must be unique"
-                )
+                where = f"messages.{index}.content.{position}"
+                raise validation(f"{prefix}{where}: `tool_use` ids must be unique")
             seen.add(tool_id)

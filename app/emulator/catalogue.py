@@ -29,6 +29,7 @@ class Model:
     capabilities: frozenset = frozenset()
     lifecycle: str = "ACTIVE"
     max_output: int = 8192
+    betas: frozenset = frozenset()
 
     @property
     def arn(self) -> str:
@@ -61,13 +62,52 @@ ALL_MEDIA = ("TEXT", "IMAGE", "AUDIO", "VIDEO")
 SYSTEM_ONLY = frozenset({"system"})
 TOOLS_SYSTEM = frozenset({"tools", "system"})
 
-SONNET_45 = CLAUDE_THINK | {"exclusive_sampling"}
+# "count_tokens": CountTokens answers for it; "cache_ttl": cache_control takes a ttl;
+# "adaptive_thinking": thinking {"type": "adaptive"}; "effort": output_config.effort.
+COUNTING = CLAUDE_BASE | {"count_tokens"}
+CLAUDE_CACHE_COUNT = CLAUDE_CACHE | {"count_tokens"}
+CLAUDE_THINK_COUNT = CLAUDE_THINK | {"count_tokens"}
+SONNET_45 = CLAUDE_THINK_COUNT | {"exclusive_sampling", "cache_ttl"}
+OPUS_46 = SONNET_45 | {"adaptive_thinking", "effort"}
 DEEPSEEK = frozenset({"system", "always_reasoning", "strict_extra_fields"})
+
+# The anthropic_beta values Bedrock's InvokeModel takes for each Claude generation
+# (Bedrock user guide, "Anthropic Claude Messages API", beta headers table); any other
+# value is refused with "invalid beta flag".
+CLAUDE_4_BETAS = frozenset(
+    {
+        "interleaved-thinking-2025-05-14",
+        "dev-full-thinking-2025-05-14",
+        "fine-grained-tool-streaming-2025-05-14",
+        "token-efficient-tools-2025-02-19",
+        "computer-use-2025-01-24",
+    }
+)
+BETAS = {
+    "claude-3-5-sonnet-20241022-v2:0": frozenset({"computer-use-2024-10-22"}),
+    "claude-3-7-sonnet-20250219-v1:0": frozenset(
+        {"computer-use-2025-01-24", "token-efficient-tools-2025-02-19", "output-128k-2025-02-19"}
+    ),
+    "claude-sonnet-4-20250514-v1:0": CLAUDE_4_BETAS | {"context-1m-2025-08-07"},
+    "claude-sonnet-4-5-20250929-v1:0": CLAUDE_4_BETAS
+    | {"context-1m-2025-08-07", "context-management-2025-06-27", "tool-search-tool-2025-10-19"},
+    "claude-haiku-4-5-20251001-v1:0": CLAUDE_4_BETAS | {"context-management-2025-06-27"},
+    "claude-opus-4-6-v1": CLAUDE_4_BETAS
+    | {
+        "context-1m-2025-08-07",
+        "context-management-2025-06-27",
+        "tool-search-tool-2025-10-19",
+        "tool-examples-2025-10-29",
+        "effort-2025-11-24",
+        "computer-use-2025-11-24",
+    },
+}
 
 
 def _claude(suffix, name, types, caps, max_output=8192, inputs=VISION, lifecycle="ACTIVE") -> Model:
     model_id = f"anthropic.{suffix}"
-    return Model(model_id, name, "Anthropic", inputs, TEXT, True, types, caps, lifecycle, max_output)
+    betas = BETAS.get(suffix, frozenset())
+    return Model(model_id, name, "Anthropic", inputs, TEXT, True, types, caps, lifecycle, max_output, betas)
 
 
 def _chat(model_id, name, provider, types, caps, max_output=8192, inputs=TEXT, streaming=True) -> Model:
@@ -79,12 +119,15 @@ def _embed(model_id, name, provider, types=ON_DEMAND, inputs=TEXT, outputs=("EMB
 
 
 MODELS: tuple[Model, ...] = (
-    _claude("claude-3-5-sonnet-20240620-v1:0", "Claude 3.5 Sonnet", BOTH, CLAUDE_BASE),
-    _claude("claude-3-5-sonnet-20241022-v2:0", "Claude 3.5 Sonnet v2", PROFILE_ONLY, CLAUDE_CACHE),
+    _claude("claude-3-5-sonnet-20240620-v1:0", "Claude 3.5 Sonnet", BOTH, COUNTING),
+    _claude("claude-3-5-sonnet-20241022-v2:0", "Claude 3.5 Sonnet v2", PROFILE_ONLY, CLAUDE_CACHE_COUNT),
+    # The one Claude whose CountTokens answers "doesn't support counting tokens".
     _claude("claude-3-haiku-20240307-v1:0", "Claude 3 Haiku", BOTH, CLAUDE_BASE, 4096),
-    _claude("claude-3-7-sonnet-20250219-v1:0", "Claude 3.7 Sonnet", PROFILE_ONLY, CLAUDE_THINK, 64000),
-    _claude("claude-sonnet-4-20250514-v1:0", "Claude Sonnet 4", PROFILE_ONLY, CLAUDE_THINK, 64000),
+    _claude("claude-3-7-sonnet-20250219-v1:0", "Claude 3.7 Sonnet", PROFILE_ONLY, CLAUDE_THINK_COUNT, 64000),
+    _claude("claude-sonnet-4-20250514-v1:0", "Claude Sonnet 4", PROFILE_ONLY, CLAUDE_THINK_COUNT, 64000),
     _claude("claude-sonnet-4-5-20250929-v1:0", "Claude Sonnet 4.5", PROFILE_ONLY, SONNET_45, 64000),
+    _claude("claude-haiku-4-5-20251001-v1:0", "Claude Haiku 4.5", PROFILE_ONLY, SONNET_45, 64000),
+    _claude("claude-opus-4-6-v1", "Claude Opus 4.6", PROFILE_ONLY, OPUS_46, 128000),
     _claude("claude-v2:1", "Claude", ON_DEMAND, SYSTEM_ONLY, 4096, TEXT, "LEGACY"),
     _chat("amazon.nova-pro-v1:0", "Nova Pro", "Amazon", BOTH, NOVA, 10000, MULTIMODAL),
     _chat("amazon.nova-lite-v1:0", "Nova Lite", "Amazon", BOTH, NOVA, 10000, MULTIMODAL),
@@ -112,6 +155,8 @@ GEOGRAPHIES = {
 EXTRA_GEOGRAPHIES = {
     "anthropic.claude-sonnet-4-20250514-v1:0": ("global",),
     "anthropic.claude-sonnet-4-5-20250929-v1:0": ("global",),
+    "anthropic.claude-haiku-4-5-20251001-v1:0": ("global",),
+    "anthropic.claude-opus-4-6-v1": ("global", "eu"),
     "anthropic.claude-3-5-sonnet-20240620-v1:0": ("eu", "apac"),
     "amazon.nova-pro-v1:0": ("eu", "apac"),
 }

@@ -12,8 +12,11 @@ its toolResult blocks. They are removed from the prompt before the reply is buil
     @@tool <name> [<json>]  a toolUse block with that input (default {}); repeatable for
                             parallel calls; stopReason becomes tool_use
     @@reasoning <text>      a reasoningContent block first (signed for Anthropic models)
+    @@redacted [<text>]     a redacted reasoning block first (Converse redactedContent,
+                            Claude's redacted_thinking; data = base64 of <text>)
     @@words N               reply of N words: "word1 word2 ... wordN"
-    @@stop <reason>         force stopReason (any StopReason enum value)
+    @@stop <reason>         force stopReason (any StopReason enum value, or Claude's
+                            refusal / pause_turn)
     @@usage input=N output=N cache_read=N cache_write=N
                             override usage fields (any subset); totalTokens is recomputed
     @@latency first=MS token=MS
@@ -24,6 +27,13 @@ its toolResult blocks. They are removed from the prompt before the reply is buil
                             midstream sends it as a stream exception after N deltas;
                             times=K fails only the first K requests carrying that id;
                             message= takes the rest of the line
+    @@context M [form=prompt|input]
+                            a context window of M tokens: a longer prompt (counted as
+                            CountTokens counts it) is a ValidationException, Claude's
+                            "prompt is too long: N tokens > M maximum" (on Converse after
+                            "The model returned the following errors: "), or with
+                            form=input (the default for non-Claude models on Converse)
+                            "Input is too long for requested model."
 
 Without a directive the reply is "Echo: <last user text>" (or "Tool results: ..." after a
 tool-result turn), except under a forced tool choice: as on Bedrock, toolChoice ``tool``
@@ -32,7 +42,10 @@ instance of the tool's input schema (``minimal_input.py``: required properties o
 strings = property name, numbers 0, booleans false, arrays empty). @@tool, @@reply, @@echo
 and @@words still script the answer, even a text one.
 
-For InvokeModel (embeddings) only @@fault and @@latency are honoured, in any input text.
+InvokeModel and InvokeModelWithResponseStream with a Claude Messages body take every
+directive (read from the system and the last user turn, as on Converse); @@echo returns
+the Messages body as received. For InvokeModel on embedding models only @@fault and
+@@latency are honoured, in any input text.
 An unknown directive or a malformed argument is a ValidationException.
 """
 
@@ -53,7 +66,10 @@ STOP_REASONS = (
     "malformed_model_output",
     "malformed_tool_use",
     "model_context_window_exceeded",
+    "refusal",
+    "pause_turn",
 )
+CONTEXT_FORMS = ("prompt", "input")
 USAGE_KEYS = {
     "input": "inputTokens",
     "output": "outputTokens",
@@ -82,12 +98,15 @@ class Script:
     echo: bool = False
     tools: list[tuple[str, dict]] = field(default_factory=list)
     reasoning: str | None = None
+    redacted: str | None = None
     words: int | None = None
     stop: str | None = None
     usage: dict[str, int] = field(default_factory=dict)
     first_ms: int = 0
     token_ms: int = 0
     fault: Fault | None = None
+    context: int | None = None
+    context_form: str | None = None
 
 
 DIRECTIVE_LINE = re.compile(r"\s*@@[A-Za-z]")
@@ -161,6 +180,22 @@ def _reasoning(script: Script, rest: str) -> None:
     script.reasoning = rest
 
 
+def _redacted(script: Script, rest: str) -> None:
+    script.redacted = rest or "redacted reasoning"
+
+
+def _context(script: Script, rest: str) -> None:
+    limit, _, options = rest.partition(" ")
+    script.context = _int(limit, "@@context")
+    parsed = _options(options, "context") if options.strip() else {}
+    if set(parsed) - {"form"}:
+        raise validation(f"Unknown @@context field: {sorted(set(parsed) - {'form'})[0]!r}")
+    form = parsed.get("form")
+    if form is not None and form not in CONTEXT_FORMS:
+        raise validation(f"@@context form= must be prompt or input, got {form!r}")
+    script.context_form = form
+
+
 def _words(script: Script, rest: str) -> None:
     script.words = _int(rest, "@@words")
 
@@ -216,6 +251,8 @@ _HANDLERS = {
     "echo": _echo,
     "tool": _tool,
     "reasoning": _reasoning,
+    "redacted": _redacted,
+    "context": _context,
     "words": _words,
     "stop": _stop,
     "usage": _usage,

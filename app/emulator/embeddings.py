@@ -22,7 +22,7 @@ def unsupported(model: Model) -> BedrockError:
     return BedrockError(
         "ValidationException",
         f"Malformed input request: the Bedrock emulator serves InvokeModel only for embedding "
-        f"models, not {model.model_id}; use Converse, please reformat your input and try again.",
+        f"and Claude models, not {model.model_id}; use Converse, please reformat your input and try again.",
     )
 
 

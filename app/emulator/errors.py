@@ -53,10 +53,11 @@ def runtime_error_shapes() -> tuple[str, ...]:
 
 
 @cache
-def stream_exception_shapes() -> frozenset[str]:
-    """Error shapes that ConverseStreamOutput models as event-stream exception members."""
+def stream_exception_shapes(output_shape: str) -> frozenset[str]:
+    """Error shapes that a stream's output (ConverseStreamOutput, ResponseStream) models as
+    event-stream exception members."""
     shapes = service_shapes("bedrock-runtime")
-    members = shapes["ConverseStreamOutput"]["members"].values()
+    members = shapes[output_shape]["members"].values()
     return frozenset(m["shape"] for m in members if shapes[m["shape"]].get("exception"))
 
 

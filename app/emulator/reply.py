@@ -1,5 +1,6 @@
 """The scripted model: turns a validated Converse request into content, stop reason, usage."""
 
+import base64
 import hashlib
 import json
 import re
@@ -22,26 +23,32 @@ class Reply:
     stop_reason: str
     usage: dict
     script: Script
+    stop_sequence: str | None = None
 
 
-def build_reply(model: Model, model_id: str, body: dict, state: EmulatorState) -> Reply:
+def build_reply(
+    model: Model, model_id: str, body: dict, state: EmulatorState, received: dict | None = None
+) -> Reply:
+    """The scripted answer to a Converse-shaped `body`; @@echo reflects `received` (default `body`)."""
     prompt = read_prompt(body)
     script = prompt.script
     tools = _tool_blocks(prompt, _offered_tools(body)) or _forced_tool_block(body, prompt)
-    texts = _texts(model_id, body, prompt, bool(tools))
-    texts, cut = (texts, None) if script.echo else _limit(texts, body)
+    echoed = {**(body if received is None else received), "modelId": model_id}
+    texts = _texts(echoed, prompt, bool(tools))
+    texts, cut, matched = (texts, None, None) if script.echo else _limit(texts, body)
     if cut:
         tools = []
     reasoning = _reasoning_block(model, body, prompt)
     blocks = [*reasoning, *({"text": t} for t in texts if t), *tools]
     stop = script.stop or cut or ("tool_use" if tools else "end_turn")
-    return Reply(blocks, stop, compute_usage(model_id, body, blocks, script, state), script)
+    usage = compute_usage(model_id, body, blocks, script, state)
+    return Reply(blocks, stop, usage, script, matched)
 
 
-def _texts(model_id: str, body: dict, prompt: Prompt, has_tools: bool) -> list[str]:
+def _texts(echoed: dict, prompt: Prompt, has_tools: bool) -> list[str]:
     script = prompt.script
     if script.echo:
-        return [json.dumps({**body, "modelId": model_id})]
+        return [json.dumps(echoed)]
     if script.replies:
         return list(script.replies)
     if script.words is not None:
@@ -95,42 +102,46 @@ def _tool_use(index: int, name: str, args: dict, prompt: Prompt) -> dict:
 
 
 def _reasoning_block(model: Model, body: dict, prompt: Prompt) -> list[dict]:
-    text = prompt.script.reasoning
+    script = prompt.script
+    blocks = []
+    if script.redacted is not None:
+        opaque = base64.b64encode(script.redacted.encode()).decode()
+        blocks.append({"reasoningContent": {"redactedContent": opaque}})
+    text = script.reasoning
     if text is None and (thinking_config(body) or model.can("always_reasoning")):
         text = f"Thinking about: {prompt.user_text or 'the tool results'}"
     if text is None:
-        return []
+        return blocks
     reasoning = {"text": text}
     if model.provider == "Anthropic":
         reasoning["signature"] = sign(text)
-    return [{"reasoningContent": {"reasoningText": reasoning}}]
+    return [*blocks, {"reasoningContent": {"reasoningText": reasoning}}]
 
 
-def _limit(texts: list[str], body: dict) -> tuple[list[str], str | None]:
-    """Honour maxTokens (in words) and stopSequences across the text blocks, in order."""
+def _limit(texts: list[str], body: dict) -> tuple[list[str], str | None, str | None]:
+    """Honour maxTokens (in words) and stopSequences across the text blocks, in order:
+    (kept texts, why they were cut, the stop sequence that matched)."""
     config = body.get("inferenceConfig") or {}
     budget = config.get("maxTokens")
     sequences = config.get("stopSequences") or []
     kept: list[str] = []
     for text in texts:
-        cut_text, reason, used = _cut(text, budget, sequences)
+        cut_text, reason, used, matched = _cut(text, budget, sequences)
         kept.append(cut_text)
         if reason:
-            return kept, reason
+            return kept, reason, matched
         budget = None if budget is None else budget - used
-    return kept, None
+    return kept, None, None
 
 
-def _cut(text: str, budget: int | None, sequences: list[str]) -> tuple[str, str | None, int]:
-    """(text up to the earliest cut, why it was cut, words used)."""
+def _cut(text: str, budget: int | None, sequences: list[str]):
+    """(text up to the earliest cut, why it was cut, words used, matched stop sequence)."""
     spans = list(re.finditer(r"\S+", text))
     cuts = []
     if budget is not None and len(spans) > budget:
-        cuts.append((spans[budget - 1].end() if budget else 0, "max_tokens"))
-    found = [text.find(s) for s in sequences if s in text]
-    if found:
-        cuts.append((min(found), "stop_sequence"))
+        cuts.append((spans[budget - 1].end() if budget else 0, "max_tokens", None))
+    cuts.extend((text.find(s), "stop_sequence", s) for s in sequences if s in text)
     if not cuts:
-        return text, None, len(spans)
-    end, reason = min(cuts)
-    return text[:end], reason, len(text[:end].split())
+        return text, None, len(spans), None
+    end, reason, matched = min(cuts, key=lambda cut: cut[0])
+    return text[:end], reason, len(text[:end].split()), matched

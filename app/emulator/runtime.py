@@ -1,16 +1,18 @@
 """Runtime plane: Converse, ConverseStream and InvokeModel handlers."""
 
 import time
-from collections.abc import Iterator
 
 from werkzeug.wrappers import Response
 
-from app.emulator import catalogue, embeddings, shapes, streaming
+from app.emulator import catalogue, embeddings, messages, shapes, streaming
 from app.emulator.catalogue import Model
-from app.emulator.directives import Fault
-from app.emulator.errors import BedrockError, validation
-from app.emulator.reply import Reply, build_reply
+from app.emulator.context_window import check_context_window
+from app.emulator.errors import validation
+from app.emulator.media import MODEL_ERRORS
+from app.emulator.prompt import read_prompt
+from app.emulator.reply import build_reply
 from app.emulator.responses import json_response, loggable, parse_json_body
+from app.emulator.runtime_faults import armed_fault, raise_early, tracked
 from app.emulator.state import EmulatorState
 from app.emulator.validation import check_converse
 
@@ -46,27 +48,15 @@ def _prepare(state: EmulatorState, operation: str, model_id: str, raw: bytes):
     if "TEXT" not in model.outputs:
         raise validation(NOT_CHAT)
     check_converse(model, body, operation)
+    prefix, form = (MODEL_ERRORS, "prompt") if model.provider == "Anthropic" else ("", "input")
+    check_context_window(read_prompt(body).script, body, prefix, form)
     return build_reply(model, model_id, body, state)
-
-
-def _armed_fault(state: EmulatorState, reply: Reply) -> Fault | None:
-    fault = reply.script.fault
-    if fault is None or not state.fault_fires(fault.key, fault.times):
-        return None
-    return fault
-
-
-def _raise_early(fault: Fault | None, first_ms: int, in_stream: bool) -> None:
-    """After the scripted first-byte delay, raise a fault that is not a mid-stream one."""
-    if fault is not None and not (in_stream and fault.when == "midstream"):
-        time.sleep(first_ms / 1000)
-        raise BedrockError(fault.name, fault.message)
 
 
 def converse(state: EmulatorState, model_id: str, raw: bytes) -> Response:
     started = time.monotonic()
     reply = _prepare(state, "Converse", model_id, raw)
-    _raise_early(_armed_fault(state, reply), reply.script.first_ms, in_stream=False)
+    raise_early(armed_fault(state, reply), reply.script.first_ms, in_stream=False)
     time.sleep(reply.script.first_ms / 1000)
     return json_response(
         {
@@ -81,28 +71,31 @@ def converse(state: EmulatorState, model_id: str, raw: bytes) -> Response:
 def converse_stream(state: EmulatorState, model_id: str, raw: bytes) -> Response:
     started = time.monotonic()
     reply = _prepare(state, "ConverseStream", model_id, raw)
-    fault = _armed_fault(state, reply)
-    _raise_early(fault, reply.script.first_ms, in_stream=True)
+    fault = armed_fault(state, reply)
+    raise_early(fault, reply.script.first_ms, in_stream=True)
     return Response(
-        _tracked(state, streaming.encoded_stream(reply, started, fault)),
+        tracked(state, streaming.encoded_stream(reply, started, fault)),
         content_type="application/vnd.amazon.eventstream",
         direct_passthrough=True,
     )
 
 
-def _tracked(state: EmulatorState, events: Iterator[bytes]) -> Iterator[bytes]:
-    # Counted from the first chunk until the generator finishes or is closed by the
-    # server (client disconnect), so /_emulator/stats shows abandoned streams closing.
-    state.stream_opened()
-    try:
-        yield from events
-    finally:
-        state.stream_closed()
+def _invoked_model(state: EmulatorState, operation: str, model_id: str, raw: bytes) -> Model:
+    state.record(operation, model_id, loggable(raw))
+    shapes.check_location(operation, {"modelId": model_id})
+    shapes.check_payload(operation, raw)
+    return resolve_model(model_id)
 
 
 def invoke_model(state: EmulatorState, model_id: str, raw: bytes) -> Response:
-    state.record("InvokeModel", model_id, loggable(raw))
-    shapes.check_location("InvokeModel", {"modelId": model_id})
-    shapes.check_payload("InvokeModel", raw)
-    model = resolve_model(model_id)
+    model = _invoked_model(state, "InvokeModel", model_id, raw)
+    if model.provider == "Anthropic":
+        return messages.invoke(state, model, model_id, raw)
     return embeddings.invoke(model, model_id, raw, state)
+
+
+def invoke_model_stream(state: EmulatorState, model_id: str, raw: bytes) -> Response:
+    model = _invoked_model(state, "InvokeModelWithResponseStream", model_id, raw)
+    if model.provider != "Anthropic":
+        raise embeddings.unsupported(model)
+    return messages.invoke_stream(state, model, model_id, raw)

@@ -8,7 +8,7 @@ from urllib.parse import unquote
 
 from werkzeug.wrappers import Request, Response
 
-from app.emulator import control, runtime
+from app.emulator import control, count_tokens, runtime
 from app.emulator.errors import BedrockError
 from app.emulator.responses import error_response, json_response
 from app.emulator.state import EmulatorState
@@ -33,6 +33,12 @@ ROUTES = [
     ("POST", r"/model/(.+)/converse", lambda s, r, m: runtime.converse(s, m, _body(r))),
     ("POST", r"/model/(.+)/converse-stream", lambda s, r, m: runtime.converse_stream(s, m, _body(r))),
     ("POST", r"/model/(.+)/invoke", lambda s, r, m: runtime.invoke_model(s, m, _body(r))),
+    (
+        "POST",
+        r"/model/(.+)/invoke-with-response-stream",
+        lambda s, r, m: runtime.invoke_model_stream(s, m, _body(r)),
+    ),
+    ("POST", r"/model/(.+)/count-tokens", lambda s, r, m: count_tokens.count_tokens(s, m, _body(r))),
     ("GET", r"/foundation-models", lambda s, r, m: control.list_foundation_models(s, r.args)),
     ("GET", r"/foundation-models/(.+)", lambda s, r, m: control.get_foundation_model(s, m)),
     ("GET", r"/inference-profiles", lambda s, r, m: control.list_inference_profiles(s, r.args)),

@@ -7,6 +7,8 @@ OPERATIONS = (
     "Converse",
     "ConverseStream",
     "InvokeModel",
+    "InvokeModelWithResponseStream",
+    "CountTokens",
     "ListFoundationModels",
     "GetFoundationModel",
     "ListInferenceProfiles",

@@ -35,7 +35,11 @@ def _tool_events(index: int, tool: dict) -> Iterator[tuple[str, dict]]:
         yield _delta(index, {"toolUse": {"input": raw[i : i + TOOL_FRAGMENT]}})
 
 
-def _reasoning_events(index: int, reasoning: dict) -> Iterator[tuple[str, dict]]:
+def _reasoning_events(index: int, block: dict) -> Iterator[tuple[str, dict]]:
+    if "redactedContent" in block:
+        yield _delta(index, {"reasoningContent": {"redactedContent": block["redactedContent"]}})
+        return
+    reasoning = block["reasoningText"]
     for piece in word_pieces(reasoning["text"]):
         yield _delta(index, {"reasoningContent": {"text": piece}})
     if reasoning.get("signature"):
@@ -46,7 +50,7 @@ def _block_events(index: int, block: dict) -> Iterator[tuple[str, dict]]:
     if "toolUse" in block:
         yield from _tool_events(index, block["toolUse"])
     elif "reasoningContent" in block:
-        yield from _reasoning_events(index, block["reasoningContent"]["reasoningText"])
+        yield from _reasoning_events(index, block["reasoningContent"])
     else:
         for piece in word_pieces(block["text"]):
             yield _delta(index, {"text": piece})
@@ -61,9 +65,9 @@ def reply_events(reply: Reply) -> Iterator[tuple[str, dict]]:
     yield "messageStop", {"stopReason": reply.stop_reason}
 
 
-def fault_message(fault: Fault) -> bytes:
+def fault_message(fault: Fault, output_shape: str = "ConverseStreamOutput") -> bytes:
     """A mid-stream error: a modelled exception event, or a generic error message."""
-    if fault.name in stream_exception_shapes():
+    if fault.name in stream_exception_shapes(output_shape):
         member = fault.name[0].lower() + fault.name[1:]
         return eventstream.exception(member, fault.message)
     return eventstream.error(fault.name, fault.message)
@@ -72,7 +76,7 @@ def fault_message(fault: Fault) -> bytes:
 def encoded_stream(reply: Reply, started: float, fault: Fault | None) -> Iterator[bytes]:
     """The binary stream: paced by @@latency, cut by a midstream fault if one is armed."""
     script = reply.script
-    _sleep_ms(script.first_ms)
+    sleep_ms(script.first_ms)
     deltas = 0
     for event_type, payload in reply_events(reply):
         if event_type == "contentBlockDelta":
@@ -80,7 +84,7 @@ def encoded_stream(reply: Reply, started: float, fault: Fault | None) -> Iterato
                 yield fault_message(fault)
                 return
             if deltas:
-                _sleep_ms(script.token_ms)
+                sleep_ms(script.token_ms)
             deltas += 1
         elif event_type == "messageStop" and fault:
             yield fault_message(fault)
@@ -90,6 +94,6 @@ def encoded_stream(reply: Reply, started: float, fault: Fault | None) -> Iterato
     yield eventstream.event("metadata", {"usage": reply.usage, "metrics": metrics})
 
 
-def _sleep_ms(ms: int) -> None:
+def sleep_ms(ms: int) -> None:
     if ms:
         time.sleep(ms / 1000)

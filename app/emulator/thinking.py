@@ -32,20 +32,28 @@ def thinking_config(body: dict) -> dict | None:
 
 
 def check_thinking(model: Model, body: dict) -> None:
-    """Reject requests that enable thinking in a way Anthropic refuses."""
+    """Reject Converse requests that enable thinking in a way Anthropic refuses."""
     thinking = thinking_config(body)
     if thinking is None:
         return
     if not model.can("thinking"):
         raise validation("thinking: Extra inputs are not permitted")
     config = body.get("inferenceConfig") or {}
-    _check_budget(thinking, config.get("maxTokens") or model.max_output)
-    _check_sampling(config, body.get("additionalModelRequestFields") or {})
-    _check_tool_choice(body)
-    _check_tool_turn(body.get("messages") or [])
+    check_budget(thinking, config.get("maxTokens") or model.max_output)
+    extra = body.get("additionalModelRequestFields") or {}
+    check_sampling(config.get("temperature"), config.get("topP"), "top_k" in extra)
+    choice = (body.get("toolConfig") or {}).get("toolChoice") or {}
+    if "any" in choice or "tool" in choice:
+        raise validation(FORCED_TOOL)
+    messages = body.get("messages") or []
+    for index in opening_turns(messages, lambda block: "toolUse" in block):
+        _check_opening_reasoning(index, messages[index].get("content") or [])
 
 
-def _check_budget(thinking: dict, max_tokens: int) -> None:
+FORCED_TOOL = "Thinking may not be enabled when tool_choice forces tool use."
+
+
+def check_budget(thinking: dict, max_tokens: int) -> None:
     budget = thinking.get("budget_tokens")
     if not isinstance(budget, int) or isinstance(budget, bool):
         raise validation("thinking.enabled.budget_tokens: Field required")
@@ -60,51 +68,54 @@ def _check_budget(thinking: dict, max_tokens: int) -> None:
         )
 
 
-def _check_sampling(config: dict, extra: dict) -> None:
-    temperature, top_p = config.get("temperature"), config.get("topP")
+def check_sampling(temperature, top_p, has_top_k: bool) -> None:
     if temperature is not None and temperature != 1:
         raise validation("`temperature` may only be set to 1 when thinking is enabled.")
     if top_p is not None and top_p < 0.95:
         raise validation("`top_p` must be greater than or equal to 0.95 or unset when thinking is enabled.")
-    if "top_k" in extra:
+    if has_top_k:
         raise validation("`top_k` may not be set when thinking is enabled.")
 
 
-def _check_tool_choice(body: dict) -> None:
-    choice = (body.get("toolConfig") or {}).get("toolChoice") or {}
-    if "any" in choice or "tool" in choice:
-        raise validation("Thinking may not be enabled when tool_choice forces tool use.")
-
-
-def _check_tool_turn(messages: list[dict]) -> None:
-    """The last assistant turn with toolUse, and a final assistant turn (a prefill), must
-    open with a validly signed reasoning block (Anthropic's wording, Aider-AI/aider#3820)."""
+def opening_turns(messages: list[dict], is_tool_use) -> list[int]:
+    """The assistant turns that must open with a thinking block: a final assistant turn (a
+    prefill) and the last one with a tool call (Anthropic's wording, Aider-AI/aider#3820)."""
+    turns = []
     if messages and messages[-1].get("role") == "assistant":
-        _check_opening_reasoning(len(messages) - 1, messages[-1].get("content") or [])
+        turns.append(len(messages) - 1)
     for index in range(len(messages) - 1, -1, -1):
         message = messages[index]
-        content = message.get("content") or []
-        if message.get("role") == "assistant" and any("toolUse" in b for b in content):
-            _check_opening_reasoning(index, content)
-            return
+        content = message.get("content")
+        if message.get("role") == "assistant" and isinstance(content, list):
+            if any(is_tool_use(block) for block in content if isinstance(block, dict)):
+                turns.append(index)
+                break
+    return turns
+
+
+def missing_thinking(index: int, kind: str):
+    return validation(
+        f"messages.{index}.content.0.type: Expected `thinking` or `redacted_thinking`, but found "
+        f"`{kind}`. When `thinking` is enabled, a final `assistant` message must start with a "
+        "thinking block (preceding the lastmost set of `tool_use` and `tool_result` "
+        "blocks). We recommend you include thinking blocks from previous turns."
+    )
+
+
+def check_signature(where: str, text: str, signature) -> None:
+    """A thinking block's signature must be the one the emulator issued for its text."""
+    if not signature:
+        raise validation(f"{where}.thinking.signature: Field required")
+    if not isinstance(signature, str) or not signature_valid(text, signature):
+        raise validation(f"{where}: Invalid `signature` in `thinking` block")
 
 
 def _check_opening_reasoning(index: int, content: list[dict]) -> None:
     first = content[0]
-    where = f"messages.{index}.content.0"
     if "reasoningContent" not in first:
-        kind = next(iter(first), "unknown")
-        raise validation(
-            f"{where}.type: Expected `thinking` or `redacted_thinking`, but found `{kind}`. "
-            "When `thinking` is enabled, a final `assistant` message must start with a "
-            "thinking block (preceding the lastmost set of `tool_use` and `tool_result` "
-            "blocks). We recommend you include thinking blocks from previous turns."
-        )
+        raise missing_thinking(index, next(iter(first), "unknown"))
     text_block = first["reasoningContent"].get("reasoningText")
     if text_block is None:
         return  # redactedContent carries its own opaque payload
-    signature = text_block.get("signature")
-    if not signature:
-        raise validation(f"{where}.thinking.signature: Field required")
-    if not signature_valid(text_block.get("text", ""), signature):
-        raise validation(f"{where}: Invalid `signature` in `thinking` block")
+    where = f"messages.{index}.content.0"
+    check_signature(where, text_block.get("text", ""), text_block.get("signature"))

@@ -42,6 +42,11 @@ def prompt_blocks(body: dict) -> list[dict]:
     return blocks
 
 
+def prompt_tokens(body: dict) -> int:
+    """The whole prompt's tokens, cached part included: what CountTokens answers."""
+    return max(1, sum(block_words(b) for b in prompt_blocks(body)))
+
+
 def cached_prefix(model_id: str, blocks: list[dict]) -> tuple[int, str] | None:
     """(words, key) of the prompt before the first cachePoint, or None without one."""
     for index, block in enumerate(blocks):
@@ -56,10 +61,9 @@ def compute_usage(
     model_id: str, body: dict, output: list[dict], script: Script, state: EmulatorState
 ) -> dict:
     """Usage for one reply; @@usage overrides win, totalTokens is always the sum."""
-    blocks = prompt_blocks(body)
-    total_in = max(1, sum(block_words(b) for b in blocks))
+    total_in = prompt_tokens(body)
     usage = {"inputTokens": total_in, "outputTokens": sum(block_words(b) for b in output)}
-    prefix = cached_prefix(model_id, blocks)
+    prefix = cached_prefix(model_id, prompt_blocks(body))
     if prefix is not None:
         size, key = prefix
         hit = state.cache_hit(key)

@@ -163,9 +163,7 @@ def _check_inference(model: Model, body: dict) -> None:
         )
     both = config.get("temperature") is not None and config.get("topP") is not None
     if model.can("exclusive_sampling") and both:
-        raise validation(
-            "temperature and top_p cannot both be specified for this model. Please use only one."
-        )
+        raise validation(anthropic.EXCLUSIVE_SAMPLING)
 
 
 # The fields each strict family takes in additionalModelRequestFields (nested: its keys).

@@ -43,3 +43,24 @@ def post_json(url: str, payload=None):
     request = urllib.request.Request(url, data=data, method="POST")
     with urllib.request.urlopen(request) as response:
         return json.loads(response.read())
+
+
+SONNET_45 = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+
+
+def claude_body(*texts: str, **fields) -> dict:
+    """A minimal Anthropic Messages body for InvokeModel: one user turn per text."""
+    messages = [{"role": "user", "content": text} for text in texts] or [{"role": "user", "content": "hi"}]
+    return {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 4096, "messages": messages, **fields}
+
+
+def invoke_claude(client, body: dict, model: str = SONNET_45) -> tuple[dict, dict]:
+    """(the Messages object, the HTTP response headers) of one InvokeModel call."""
+    response = client.invoke_model(modelId=model, body=json.dumps(body))
+    return json.loads(response["body"].read()), response["ResponseMetadata"]["HTTPHeaders"]
+
+
+def claude_events(client, body: dict, model: str = SONNET_45) -> list[dict]:
+    """The Anthropic events of one InvokeModelWithResponseStream call, decoded."""
+    response = client.invoke_model_with_response_stream(modelId=model, body=json.dumps(body))
+    return [json.loads(event["chunk"]["bytes"]) for event in response["body"]]

@@ -196,9 +196,9 @@ def test_nova_rejections(runtime, request_body, fragment):
     assert fragment in info.value.response["Error"]["Message"]
 
 
-def test_invoke_model_on_chat_model_is_validation_exception(runtime):
-    with pytest.raises(runtime.exceptions.ValidationException, match="embedding models"):
-        invoke(runtime, "anthropic.claude-3-haiku-20240307-v1:0", {"messages": []})
+def test_invoke_model_on_non_claude_chat_model_is_validation_exception(runtime):
+    with pytest.raises(runtime.exceptions.ValidationException, match="embedding and Claude models"):
+        invoke(runtime, "amazon.nova-micro-v1:0", {"messages": []})
 
 
 def test_invoke_model_on_unknown_model_is_invalid_identifier(runtime):

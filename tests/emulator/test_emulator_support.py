@@ -15,6 +15,8 @@ def test_stats_count_calls_per_operation(runtime, control, emulator):
         "Converse": 2,
         "ConverseStream": 0,
         "InvokeModel": 1,
+        "InvokeModelWithResponseStream": 0,
+        "CountTokens": 0,
         "ListFoundationModels": 1,
         "GetFoundationModel": 0,
         "ListInferenceProfiles": 0,
