@@ -6,7 +6,9 @@ rendered by the same function)::
     GatewayError (500 server_error)
     ├── InvalidRequestError (400 invalid_request_error)
     │   ├── NotFoundError (404)
-    │   │   └── ModelNotFoundError (404, code model_not_found)
+    │   │   ├── ModelNotFoundError (404, code model_not_found)
+    │   │   └── ResponseNotFoundError (404, stored response missing, expired or another key's)
+    │   ├── PreviousResponseNotFoundError (400, code previous_response_not_found)
     │   ├── MethodNotAllowedError (405)
     │   ├── ConflictError (409)
     │   ├── RequestTooLargeError (413, code request_too_large)
@@ -16,6 +18,7 @@ rendered by the same function)::
     ├── RateLimitError (429 rate_limit_error, Retry-After)
     └── UpstreamError (502 server_error)
         ├── UpstreamUnavailableError (503)
+        │   └── StoreUnavailableError (503, the response store failed)
         └── UpstreamTimeoutError (504)
 
 Body: ``{"error": {"message", "type", "param", "code"}}``.
@@ -78,6 +81,20 @@ class ModelNotFoundError(NotFoundError):
         super().__init__(f"The model `{model}` does not exist or you do not have access to it.", param=param)
 
 
+class ResponseNotFoundError(NotFoundError):
+    def __init__(self, response_id: str):
+        super().__init__(f"Response with id '{response_id}' not found.")
+
+
+class PreviousResponseNotFoundError(InvalidRequestError):
+    code = "previous_response_not_found"
+
+    def __init__(self, response_id: str):
+        super().__init__(
+            f"Previous response with id '{response_id}' not found.", param="previous_response_id"
+        )
+
+
 class MethodNotAllowedError(InvalidRequestError):
     status = 405
     code = "method_not_allowed"
@@ -124,6 +141,13 @@ class UpstreamError(GatewayError):
 class UpstreamUnavailableError(UpstreamError):
     status = 503
     code = "upstream_unavailable"
+
+
+class StoreUnavailableError(UpstreamUnavailableError):
+    code = "store_unavailable"
+
+    def __init__(self, message: str = "The response store is unavailable; please try again.", **kwargs):
+        super().__init__(message, retry_after=1, **kwargs)
 
 
 class UpstreamTimeoutError(UpstreamError):

@@ -7,12 +7,14 @@ Every problem is collected and reported together in one ``ConfigError``.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
 BEDROCK_IMAGE_LIMIT = 3_750_000
+S3_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
 
 class ConfigError(ValueError):
@@ -112,6 +114,17 @@ def _log_level(raw: str) -> str:
     return level
 
 
+def _store_url(raw: str) -> str:
+    url = raw.strip()
+    if url in ("", "none") or (url.startswith("sqlite:///") and url != "sqlite:///"):
+        return url
+    if url.startswith("s3://"):
+        if not S3_BUCKET.fullmatch(url.removeprefix("s3://").partition("/")[0]):
+            raise ValueError("names no valid S3 bucket")
+        return url
+    raise ValueError("expected sqlite:///PATH, s3://BUCKET/PREFIX or none")
+
+
 def _env(name: str, parse: Callable[[str], object], default: object) -> object:
     """Declare a setting read from environment variable ``name``."""
     return field(default=default, metadata={"env": name, "parse": parse})
@@ -150,6 +163,10 @@ class Settings:
     max_messages: int = _env("MAX_MESSAGES", _positive_int, 2000)
     max_json_depth: int = _env("MAX_JSON_DEPTH", _positive_int, 64)
     embedding_concurrency: int = _env("EMBEDDING_CONCURRENCY", _positive_int, 16)
+
+    data_dir: str = _env("DATA_DIR", str.strip, "data")
+    responses_store: str = _env("RESPONSES_STORE", _store_url, "")
+    responses_ttl_days: int = _env("RESPONSES_TTL_DAYS", _positive_int, 30)
 
     allowed_origins: tuple[str, ...] = _env("ALLOWED_ORIGINS", _word_list, ())
     log_level: str = _env("LOG_LEVEL", _log_level, "INFO")

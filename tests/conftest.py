@@ -53,8 +53,13 @@ def clean_environ(emulator):
 
 
 @pytest.fixture(scope="session")
-def settings() -> Settings:
-    return Settings(api_keys=(API_KEY,), aws_region="us-east-1", bedrock_max_attempts=1)
+def settings(tmp_path_factory) -> Settings:
+    return Settings(
+        api_keys=(API_KEY,),
+        aws_region="us-east-1",
+        bedrock_max_attempts=1,
+        data_dir=str(tmp_path_factory.mktemp("data")),
+    )
 
 
 @pytest.fixture(scope="session")

@@ -59,9 +59,10 @@ def stop(process: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="session")
-def gateway_env(emulator) -> dict[str, str]:
+def gateway_env(emulator, tmp_path_factory) -> dict[str, str]:
     return {
         **os.environ,
+        "DATA_DIR": str(tmp_path_factory.mktemp("gateway-data")),
         "API_KEY": API_KEY,
         "WEB_CONCURRENCY": "1",
         "ACCESS_LOG": "",

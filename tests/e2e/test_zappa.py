@@ -316,9 +316,20 @@ class TestStages:
             "logs:CreateLogGroup",
             "logs:CreateLogStream",
             "logs:PutLogEvents",
+            "s3:DeleteObject",
+            "s3:GetObject",
+            "s3:ListBucket",
+            "s3:PutObject",
             "secretsmanager:GetSecretValue",
             "ssm:GetParameter",
         ]
+
+    def test_every_stage_stores_responses_in_s3_where_the_role_may_write(self, cli):
+        # Lambda's disk is neither shared between instances nor kept: only S3 works there.
+        bucket, _, prefix = cli.environment_variables["RESPONSES_STORE"].removeprefix("s3://").partition("/")
+        policy = json.loads(cli.zappa.attach_policy)
+        objects = next(s["Resource"] for s in policy["Statement"] if s["Sid"] == "StoredResponses")
+        assert fnmatch.fnmatch(f"arn:aws:s3:::{bucket}/{prefix}/resp_1.json.gz", objects)
 
     def test_the_package_leaves_out_tests_and_the_emulator(self, cli):
         assert {"tests", "soak", "bench", "app/emulator"} <= set(cli.stage_config["exclude_glob"])
