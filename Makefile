@@ -8,11 +8,13 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint bench clean
 
-$(STAMP): requirements.txt requirements-dev.txt setup.py
+# npm installs the pinned command-line clients the e2e tests run (tests/clients), when it is there.
+$(STAMP): requirements.txt requirements-dev.txt setup.py tests/clients/package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	$(PY) -m pip install --quiet --no-deps -e .
+	if command -v npm >/dev/null; then npm ci --prefix tests/clients --no-audit --no-fund --loglevel=error; fi
 	touch $(STAMP)
 
 run: $(STAMP)
