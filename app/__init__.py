@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.url_map.merge_slashes = False
     app.extensions[SETTINGS] = settings
     client = bedrock.init_app(app, settings)
-    app.extensions[CATALOGUE] = Catalogue(settings, client.list_models)
+    app.extensions[CATALOGUE] = Catalogue(settings, client.list_models, region=client.region)
     auth.init_app(app, settings)
     response_store.init_app(app, settings)
     cors.init_app(app, settings)

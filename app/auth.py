@@ -4,7 +4,8 @@ Keys come from ``API_KEY`` (comma-separated for several), a Secrets Manager secr
 (``API_KEY_SECRET_ARN``; a JSON object whose ``api_key`` field holds one key or a
 comma-separated list, or the plain secret string) or an SSM parameter
 (``API_KEY_PARAM_NAME``, decrypted). Keys are never logged. Clients send
-``Authorization: Bearer <key>``; Azure-style clients' ``api-key: <key>`` works too.
+``Authorization: Bearer <key>``; Azure-style clients' ``api-key: <key>`` and Anthropic
+clients' ``x-api-key: <key>`` work too.
 """
 
 from __future__ import annotations
@@ -72,14 +73,14 @@ def is_valid_key(presented: str, keys: tuple[bytes, ...]) -> bool:
 
 
 def presented_key() -> str:
-    """``Authorization: Bearer <key>``, or the ``api-key`` header Azure OpenAI clients send.
+    """``Authorization: Bearer <key>``, or the ``api-key`` (Azure) or ``x-api-key`` (Anthropic) header.
 
     The scheme is case-insensitive and blanks around it are ignored. A non-empty
     Authorization header is the one judged, so a bad bearer token is never rescued.
     """
     authorization = request.headers.get("Authorization", "")
     if not authorization.strip():
-        return request.headers.get("api-key", "").strip()
+        return (request.headers.get("x-api-key") or request.headers.get("api-key") or "").strip()
     parts = authorization.split(None, 1)
     return parts[1].strip() if len(parts) == 2 and parts[0].lower() == "bearer" else ""
 

@@ -72,7 +72,7 @@ class Bedrock:
 
     def __init__(self, settings: Settings, session: boto3.session.Session | None = None):
         session = session or boto3.session.Session()
-        region = settings.aws_region or session.region_name or DEFAULT_REGION
+        region = self.region = settings.aws_region or session.region_name or DEFAULT_REGION
         config = client_config(settings)
         self.runtime = session.client("bedrock-runtime", region_name=region, config=config)
         self.control = session.client("bedrock", region_name=region, config=config)
@@ -97,16 +97,25 @@ class Bedrock:
 
     def invoke_model(self, model_id: str, body: dict) -> Invocation:
         with translate_errors():
-            response = self.runtime.invoke_model(
-                modelId=model_id,
-                body=orjson.dumps(body),
-                contentType="application/json",
-                accept="application/json",
-            )
+            response = self.runtime.invoke_model(**_invocation(model_id, body))
             answer = orjson.loads(response["body"].read())
         headers = response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
         count = headers.get("x-amzn-bedrock-input-token-count", "")
         return Invocation(answer, int(count) if count.isdigit() else None)
+
+    def invoke_model_with_response_stream(self, model_id: str, body: dict) -> Iterator[bytes]:
+        """Start the stream (errors before the first byte raise here), then yield each chunk's payload."""
+        exchange = _exchange()
+        with translate_errors():
+            response = self.runtime.invoke_model_with_response_stream(**_invocation(model_id, body))
+        if exchange is not None:
+            _observe_call(exchange, response)
+        return _chunk_payloads(response["body"])
+
+    def count_tokens(self, model_id: str, input: dict) -> int:
+        """Bedrock's count for ``input`` (``{"invokeModel": {"body"}}`` or ``{"converse": {...}}``)."""
+        with translate_errors():
+            return self.runtime.count_tokens(modelId=model_id, input=input)["inputTokens"]
 
     def list_models(self) -> tuple[list[dict], list[dict]]:
         """Foundation model summaries, and every inference profile of both types."""
@@ -145,6 +154,26 @@ def _mapped_events(stream, exchange: Exchange | None = None) -> Iterator[dict]:
                 if exchange is not None and "metadata" in event:
                     _observe_usage(exchange, event["metadata"].get("usage"))
                 yield event
+    finally:
+        stream.close()
+
+
+def _invocation(model_id: str, body: dict) -> dict:
+    return {
+        "modelId": model_id,
+        "body": orjson.dumps(body),
+        "contentType": "application/json",
+        "accept": "application/json",
+    }
+
+
+def _chunk_payloads(stream) -> Iterator[bytes]:
+    """An InvokeModel stream's chunk payloads (the model's own JSON events), as raw bytes."""
+    try:
+        with translate_errors():
+            for event in stream:
+                if "chunk" in event:
+                    yield event["chunk"]["bytes"]
     finally:
         stream.close()
 

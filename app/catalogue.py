@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from app.anthropic_names import anthropic_names, split_one_million
 from app.errors import GatewayError, ModelNotFoundError
 from app.model_families import Family, family_for
 from app.settings import Settings
@@ -162,8 +163,12 @@ Lister = Callable[[], tuple[list[dict], list[dict]]]
 class Catalogue:
     """Cached view of Bedrock's models; thread- and greenlet-safe."""
 
-    def __init__(self, settings: Settings, lister: Lister, clock: Callable[[], float] = time.time):
+    def __init__(
+        self, settings: Settings, lister: Lister, clock: Callable[[], float] = time.time, region: str = ""
+    ):
         self._settings = settings
+        self._region = region
+        self._anthropic_names: dict[str, str] = {}
         self._lister = lister
         self._clock = clock
         self._lock = threading.Lock()
@@ -191,6 +196,19 @@ class Catalogue:
         if model is None:
             raise ModelNotFoundError(requested)
         return model
+
+    def resolve_anthropic(self, requested: str) -> tuple[ModelInfo, bool]:
+        """The model behind an Anthropic name (or any id ``resolve`` takes), and whether the
+        name asked for the 1M-token context (``[1m]``)."""
+        name, one_million = split_one_million(requested)
+        target = self._settings.anthropic_model_map.get(name)
+        if target is None:
+            self._lookup(name)  # loads the catalogue, and with it the names, if it is stale
+            target = self._anthropic_names.get(name, name)
+        try:
+            return self.resolve(target), one_million
+        except ModelNotFoundError:
+            raise ModelNotFoundError(requested) from None
 
     def alias_target(self, requested: str, purpose: str) -> str:
         aliases = self._settings.model_aliases
@@ -234,6 +252,7 @@ class Catalogue:
                 log.warning("could not list Bedrock models, keeping the last good catalogue: %s", exc)
                 return
             self._index, self._listed = build_models(summaries, profiles, int(self._clock()))
+            self._anthropic_names = anthropic_names(self._index, self._region)
             self._loaded_at = self._clock()
 
     def _is_fresh(self, min_age: float) -> bool:

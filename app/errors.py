@@ -21,12 +21,16 @@ rendered by the same function)::
         │   └── StoreUnavailableError (503, the response store failed)
         └── UpstreamTimeoutError (504)
 
-Body: ``{"error": {"message", "type", "param", "code"}}``.
+Body: ``{"error": {"message", "type", "param", "code"}}``. On Anthropic's routes
+(``/messages``) the same errors render in Anthropic's envelope instead:
+``{"type": "error", "error": {"type", "message"}, "request_id"}`` plus a ``request-id``
+header, with Anthropic's statuses (an unavailable upstream is 529 ``overloaded_error``).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 
 from flask import Flask, Response, g, jsonify, request
@@ -159,11 +163,60 @@ def error_body(message: str, type_: str, param: str | None = None, code: str | N
     return {"error": {"message": message, "type": type_, "param": param, "code": code}}
 
 
+# Gateway status -> Anthropic's (status, error type); anything else keeps its status.
+ANTHROPIC_ERRORS: dict[int, tuple[int, str]] = {
+    400: (400, "invalid_request_error"),
+    401: (401, "authentication_error"),
+    402: (402, "billing_error"),
+    403: (403, "permission_error"),
+    404: (404, "not_found_error"),
+    413: (413, "request_too_large"),
+    429: (429, "rate_limit_error"),
+    500: (500, "api_error"),
+    502: (500, "api_error"),
+    503: (529, "overloaded_error"),
+    504: (504, "timeout_error"),
+}
+_ANTHROPIC_PATH = re.compile(r"/messages(/count_tokens)?/?$")
+# Bedrock's wrapper around Claude's own refusals; Claude Code reads the text inside it
+# ("prompt is too long: N tokens > M maximum" starts a compaction).
+_BEDROCK_MODEL_ERRORS = "The model returned the following errors: "
+
+
+def anthropic_error(error: GatewayError) -> tuple[int, str]:
+    """Anthropic's status and error type for a gateway error."""
+    default = (error.status, "invalid_request_error" if error.status < 500 else "api_error")
+    return ANTHROPIC_ERRORS.get(error.status, default)
+
+
+def anthropic_body(error: GatewayError, request_id: str | None = None) -> dict:
+    """Anthropic's error object; also the data of a mid-stream ``event: error``."""
+    message = error.message.removeprefix(_BEDROCK_MODEL_ERRORS)
+    body: dict = {"type": "error", "error": {"type": anthropic_error(error)[1], "message": message}}
+    if request_id is not None:
+        body["request_id"] = request_id
+    return body
+
+
+def is_anthropic_route() -> bool:
+    """Whether this request speaks Anthropic's Messages API (routed or not, e.g. a 404)."""
+    if request.blueprint is not None:
+        return request.blueprint.endswith(".messages")
+    return bool(_ANTHROPIC_PATH.search(request.path))
+
+
 def error_response(error: GatewayError) -> Response:
     if "exchange" in g:
         g.exchange.error_type = error.upstream_code or error.code or error.type
-    response = jsonify(error.to_body())
-    response.status_code = error.status
+    if is_anthropic_route():
+        rid = request_id()
+        status, _ = anthropic_error(error)
+        response = jsonify(anthropic_body(error, rid))
+        response.headers["request-id"] = rid
+    else:
+        status = error.status
+        response = jsonify(error.to_body())
+    response.status_code = status
     if error.retry_after is not None:
         response.headers["Retry-After"] = str(error.retry_after)
     return response

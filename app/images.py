@@ -115,7 +115,7 @@ class ImageLoader:
         if scheme == "data":
             raw = decode_data_url(url, max_bytes)
         elif scheme in ("http", "https"):
-            raw = self._fetch(url)
+            raw = self.fetch(url)
         else:
             raise InvalidRequestError("Image URLs must be data:, http: or https: URLs.")
         if len(raw) > max_bytes:
@@ -124,7 +124,8 @@ class ImageLoader:
         _check_pixels(raw, fmt)
         return raw, fmt
 
-    def _fetch(self, url: str) -> bytes:
+    def fetch(self, url: str) -> bytes:
+        """The body at an http(s) URL (an image, or a document), checked as above."""
         deadline = time.monotonic() + self._settings.image_fetch_timeout
         try:
             for _ in range(self._settings.image_max_redirects + 1):

@@ -36,9 +36,11 @@ class Family:
     max_images: int | None = None
     # Where a passthrough ``top_k`` goes in additionalModelRequestFields (Nova nests it).
     top_k_path: tuple[str, ...] = ("top_k",)
+    # Takes Anthropic's Messages body on InvokeModel (Claude): /messages passes it through.
+    anthropic_body: bool = False
 
 
-_CLAUDE = dict(whitespace_stop_sequences=False, max_images=20)
+_CLAUDE = dict(whitespace_stop_sequences=False, max_images=20, anthropic_body=True)
 _CLAUDE_THINKING = dict(_CLAUDE, reasoning="anthropic", prompt_caching=True, default_max_tokens=8192)
 
 _FAMILIES: tuple[tuple[str, Family], ...] = (

@@ -34,7 +34,7 @@ def redact(text: str, secrets: list[str]) -> str:
 def _secrets() -> list[str]:
     keys = [key.decode() for key in current_app.extensions.get("api_keys") or ()]
     _, _, presented = request.headers.get("Authorization", "").partition(" ")
-    return [*keys, presented.strip()]
+    return [*keys, presented.strip(), request.headers.get("x-api-key", "")]
 
 
 def _log_request() -> None:

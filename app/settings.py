@@ -150,6 +150,7 @@ class Settings:
     default_model: str = _env("DEFAULT_MODEL", str.strip, "anthropic.claude-3-5-sonnet-20240620-v1:0")
     default_embedding_model: str = _env("DEFAULT_EMBEDDING_MODEL", str.strip, "cohere.embed-multilingual-v3")
     model_aliases: Mapping[str, str] = _env("MODEL_ALIASES", _alias_map, None)
+    anthropic_model_map: Mapping[str, str] = _env("ANTHROPIC_MODEL_MAP", _alias_map, None)
     model_cache_ttl: float = _env("MODEL_CACHE_TTL", _non_negative_float, 3600.0)
     model_refresh_interval: float = _env("MODEL_REFRESH_INTERVAL", _non_negative_float, 60.0)
 
@@ -173,8 +174,9 @@ class Settings:
     debug_log_payloads: bool = _env("DEBUG_LOG_PAYLOADS", _bool, False)
 
     def __post_init__(self) -> None:
-        if self.model_aliases is None:
-            object.__setattr__(self, "model_aliases", {})
+        for name in ("model_aliases", "anthropic_model_map"):
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, {})
 
     @property
     def has_key_source(self) -> bool:

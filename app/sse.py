@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from flask import Response, g
 
-from app.errors import GatewayError
+from app.errors import GatewayError, anthropic_body
 from app.exchange import Exchange
 from app.exchange import current as current_exchange
 
@@ -55,7 +55,18 @@ class Framing:
     done: bytes = b""
 
 
+def messages_event(payload: dict | bytes) -> bytes:
+    """Anthropic Messages: a named event; a frame the translator already made goes as it is."""
+    return payload if isinstance(payload, bytes) else named_event(payload)
+
+
+def messages_error_event(error: GatewayError) -> bytes:
+    """``event: error``: the anthropic SDK raises the APIStatusError its data describes."""
+    return named_event(anthropic_body(error))
+
+
 CHAT_COMPLETIONS = Framing(frame=event, error=error_event, done=DONE)
+MESSAGES = Framing(frame=messages_event, error=messages_error_event)
 
 
 def encode_stream(

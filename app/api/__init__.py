@@ -1,4 +1,4 @@
-"""The API blueprint: every OpenAI-compatible endpoint, behind the API key check.
+"""The API blueprint: every endpoint (OpenAI's and Anthropic's dialects), behind the API key check.
 
 Every route also answers with a trailing slash (``strict_slashes=False``): clients that
 join a base URL and a path by hand send ``/v1/chat/completions/``. Chat completions and
@@ -8,11 +8,12 @@ embeddings are also served at ``/deployments/<model>/...``, the paths Azure Open
 
 from flask import Blueprint
 
-from app.api import chat, embeddings, models
+from app.api import chat, embeddings, messages, models
 from app.auth import require_api_key
 
 bp = Blueprint("api", __name__)
 bp.before_request(require_api_key)
 bp.register_blueprint(chat.bp)
 bp.register_blueprint(embeddings.bp)
+bp.register_blueprint(messages.bp)
 bp.register_blueprint(models.bp)

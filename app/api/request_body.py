@@ -15,13 +15,15 @@ _BOM = b"\xef\xbb\xbf"
 _DECODERS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": 32 + zlib.MAX_WBITS}
 
 
-def json_body(deployment: str | None = None) -> dict:
+def json_body(deployment: str | None = None, max_bytes: int | None = None) -> dict:
     """The request's JSON object, whatever its Content-Type; 400 for anything else.
 
     Azure OpenAI clients name the model in the path (``/deployments/<model>/...``);
-    there, as on Azure, the path's model wins over the body's.
+    there, as on Azure, the path's model wins over the body's. ``max_bytes`` overrides
+    MAX_REQUEST_BYTES for a route with its own limit (set on the request before reading).
     """
-    raw = _decoded(request.get_data(cache=False), request.headers.get("Content-Encoding", ""))
+    limit = max_bytes or settings().max_request_bytes
+    raw = _decoded(request.get_data(cache=False), request.headers.get("Content-Encoding", ""), limit)
     try:
         body = orjson.loads(raw.removeprefix(_BOM))
     except orjson.JSONDecodeError:
@@ -36,8 +38,8 @@ def json_body(deployment: str | None = None) -> dict:
     return body
 
 
-def _decoded(raw: bytes, encoding: str) -> bytes:
-    """Undo a gzip or deflate Content-Encoding, refusing to inflate past MAX_REQUEST_BYTES."""
+def _decoded(raw: bytes, encoding: str, limit: int) -> bytes:
+    """Undo a gzip or deflate Content-Encoding, refusing to inflate past ``limit`` bytes."""
     encoding = encoding.strip().lower()
     if encoding in ("", "identity"):
         return raw
@@ -46,7 +48,6 @@ def _decoded(raw: bytes, encoding: str) -> bytes:
         raise UnsupportedMediaTypeError(
             f"Content-Encoding `{encoding}` is not supported: send the body as is, or gzip or deflate it."
         )
-    limit = settings().max_request_bytes
     inflater = zlib.decompressobj(wbits)
     try:
         body = inflater.decompress(raw, limit + 1)

@@ -2,6 +2,7 @@
 
 - ``temperature`` above 1 is clamped to 1 (Converse takes 0–1, OpenAI 0–2).
 - A family with ``exclusive_sampling`` gets temperature only when both are given.
+- ``top_k`` goes in additionalModelRequestFields, nested where the family wants it (Nova).
 - Empty stop sequences are dropped (Converse refuses them, and they never match), and so
   are whitespace-only ones for families that refuse them (Claude), such as ``["\\n"]``.
 """
@@ -32,3 +33,16 @@ def inference_config(
     if sequences:
         config["stopSequences"] = sequences
     return config
+
+
+def place_top_k(extra: dict, model: ModelInfo) -> dict:
+    """``extra`` (additionalModelRequestFields) with ``top_k`` where the family takes it."""
+    *parents, leaf = model.family.top_k_path
+    if parents and "top_k" in extra:
+        target = extra
+        for key in parents:
+            target = target.setdefault(key, {})
+            if not isinstance(target, dict):
+                return extra  # the client sent its own shape there; leave both as sent
+        target.setdefault(leaf, extra.pop("top_k"))
+    return extra

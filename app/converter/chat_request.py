@@ -11,7 +11,7 @@ from app.catalogue import ModelInfo
 from app.converse.blocks import ImageLoad
 from app.converse.caching import CachePlan
 from app.converse.call import ConverseCall, Draft, assemble
-from app.converse.inference import inference_config
+from app.converse.inference import inference_config, place_top_k
 from app.converse.structured import with_json_object, with_json_schema
 from app.converse.thinking import thinking_config
 from app.converse.tools import ToolPlan, choose, require_tool_support, tool_spec
@@ -61,15 +61,7 @@ def passthrough(body: dict, model: ModelInfo) -> dict:
     extra = {
         key: value for key, value in body.items() if key not in OPENAI_PARAMS and key not in GATEWAY_FIELDS
     }
-    *parents, leaf = model.family.top_k_path
-    if parents and "top_k" in extra:
-        target = extra
-        for key in parents:
-            target = target.setdefault(key, {})
-            if not isinstance(target, dict):
-                return extra  # the client sent its own shape there; leave both as sent
-        target.setdefault(leaf, extra.pop("top_k"))
-    return extra
+    return place_top_k(extra, model)
 
 
 def _max_tokens(body: dict) -> int | None:

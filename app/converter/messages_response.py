@@ -1,0 +1,99 @@
+"""A Converse answer → an Anthropic ``message`` object; Anthropic's usage counts."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from app.converse.blocks import redacted_block
+
+# Bedrock stop reasons not listed here (malformed_model_output, malformed_tool_use and any
+# added later) end the answer without a better Anthropic equivalent: end_turn.
+STOP_REASONS = {
+    "end_turn": "end_turn",
+    "tool_use": "tool_use",
+    "max_tokens": "max_tokens",
+    "stop_sequence": "stop_sequence",
+    "content_filtered": "refusal",
+    "guardrail_intervened": "refusal",
+    "model_context_window_exceeded": "model_context_window_exceeded",
+}
+_CONVERSE_USAGE = {
+    "inputTokens": "input_tokens",
+    "outputTokens": "output_tokens",
+    "cacheReadInputTokens": "cache_read_input_tokens",
+    "cacheWriteInputTokens": "cache_creation_input_tokens",
+}
+
+
+@dataclass
+class Usage:
+    """Anthropic's counts; ``input_tokens`` excludes cache reads and writes, as Bedrock's do."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_input_tokens: int = 0
+    cache_creation_input_tokens: int = 0
+
+    def update(self, counts: dict) -> None:
+        """Take the non-null counts of an Anthropic usage object."""
+        for name in (
+            "input_tokens",
+            "output_tokens",
+            "cache_read_input_tokens",
+            "cache_creation_input_tokens",
+        ):
+            if isinstance(counts.get(name), int):
+                setattr(self, name, counts[name])
+
+    @classmethod
+    def from_converse(cls, usage: dict) -> Usage:
+        return cls(**{name: usage.get(key) or 0 for key, name in _CONVERSE_USAGE.items()})
+
+    def to_dict(self) -> dict:
+        return {
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "cache_creation_input_tokens": self.cache_creation_input_tokens,
+            "cache_read_input_tokens": self.cache_read_input_tokens,
+        }
+
+
+def message_id() -> str:
+    return f"msg_{uuid.uuid4().hex[:24]}"
+
+
+def stop_reason(converse_reason: str | None) -> str:
+    return STOP_REASONS.get(converse_reason or "", "end_turn")
+
+
+def converse_to_message(response: dict, *, model: str, message_id: str) -> dict:
+    """The message for one Converse answer; ``model`` is the name the client asked for."""
+    blocks = response["output"]["message"].get("content", [])
+    content = [block for block in (content_block(block) for block in blocks) if block is not None]
+    return {
+        "id": message_id,
+        "type": "message",
+        "role": "assistant",
+        "model": model,
+        "content": content,
+        "stop_reason": stop_reason(response.get("stopReason")),
+        "stop_sequence": None,
+        "usage": Usage.from_converse(response.get("usage") or {}).to_dict(),
+    }
+
+
+def content_block(block: dict) -> dict | None:
+    if "text" in block:
+        return {"type": "text", "text": block["text"]}
+    if "toolUse" in block:
+        use = block["toolUse"]
+        return {"type": "tool_use", "id": use["toolUseId"], "name": use["name"], "input": use["input"]}
+    if "reasoningContent" in block:
+        reasoning = block["reasoningContent"]
+        if "redactedContent" in reasoning:
+            return redacted_block(reasoning["redactedContent"])
+        text = reasoning.get("reasoningText") or {}
+        # Unsigned reasoning (models other than Claude) cannot be replayed: its signature is empty.
+        return {"type": "thinking", "thinking": text.get("text", ""), "signature": text.get("signature", "")}
+    return None
