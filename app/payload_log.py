@@ -1,8 +1,8 @@
 """``DEBUG_LOG_PAYLOADS``: log each request body and JSON answer, with keys redacted.
 
 Off by default, because payloads hold user content. When on, the lines go out at DEBUG
-on the ``app.payload_log`` logger whatever ``LOG_LEVEL`` says. Every configured API key
-and the bearer token the client presented are replaced wherever they appear, image
+on the ``app.payload_log`` logger whatever ``LOG_LEVEL`` says. The key the client
+presented is replaced wherever it appears, image
 data is shortened, and streams are noted without their chunks.
 """
 
@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 import re
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, g, request
 
+from app.auth import presented_key
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -32,9 +33,8 @@ def redact(text: str, secrets: list[str]) -> str:
 
 
 def _secrets() -> list[str]:
-    keys = [key.decode() for key in current_app.extensions.get("api_keys") or ()]
-    _, _, presented = request.headers.get("Authorization", "").partition(" ")
-    return [*keys, presented.strip(), request.headers.get("x-api-key", "")]
+    """Whatever key this request presented (the registry keeps only digests of the others)."""
+    return [presented_key(), request.headers.get("x-api-key", ""), request.headers.get("api-key", "")]
 
 
 def _log_request() -> None:

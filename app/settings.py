@@ -15,6 +15,8 @@ TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
 BEDROCK_IMAGE_LIMIT = 3_750_000
 S3_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+# Variables whose values are never echoed (a storage URI may hold a password).
+SECRET_VARIABLES = frozenset({"API_KEY", "API_KEYS_JSON", "RATE_LIMIT_STORAGE_URI"})
 
 
 class ConfigError(ValueError):
@@ -100,6 +102,25 @@ def _alias_map(raw: str) -> dict[str, str]:
     return {alias.strip(): model.strip() for alias, model in pairs}
 
 
+def _refresh_seconds(raw: str) -> float:
+    value = float(raw)
+    if value != 0 and value < 1:
+        raise ValueError("must be 0 (never) or at least 1")
+    return value
+
+
+RATE_LIMIT_SCHEMES = ("memory", "redis", "rediss", "redis+unix", "redis+cluster", "redis+sentinel")
+
+
+def _storage_uri(raw: str) -> str:
+    uri = raw.strip()
+    if uri.partition("://")[0] not in RATE_LIMIT_SCHEMES or "://" not in uri:
+        raise ValueError(
+            "must be memory:// or a redis URI (redis, rediss, redis+unix, redis+cluster, redis+sentinel)"
+        )
+    return uri
+
+
 def _retry_mode(raw: str) -> str:
     mode = raw.strip().lower()
     if mode not in {"standard", "adaptive", "legacy"}:
@@ -137,6 +158,9 @@ class Settings:
     api_keys: tuple[str, ...] = _env("API_KEY", _key_list, ())
     api_key_secret_arn: str = _env("API_KEY_SECRET_ARN", str.strip, "")
     api_key_param_name: str = _env("API_KEY_PARAM_NAME", str.strip, "")
+    api_keys_file: str = _env("API_KEYS_FILE", str.strip, "")
+    api_keys_json: str = _env("API_KEYS_JSON", str.strip, "")
+    keys_refresh_seconds: float = _env("KEYS_REFRESH_SECONDS", _refresh_seconds, 0.0)
     disable_auth: bool = _env("DISABLE_AUTH", _bool, False)
     api_route_prefix: str = _env("API_ROUTE_PREFIX", _route_prefix, "/api/v1")
 
@@ -169,6 +193,11 @@ class Settings:
     responses_store: str = _env("RESPONSES_STORE", _store_url, "")
     responses_ttl_days: int = _env("RESPONSES_TTL_DAYS", _positive_int, 30)
 
+    rate_limit_storage_uri: str = _env("RATE_LIMIT_STORAGE_URI", _storage_uri, "memory://")
+    rate_limit_fail_open: bool = _env("RATE_LIMIT_FAIL_OPEN", _bool, True)
+    # The length of the "minute" behind rpm and tpm; only tests shorten it.
+    rate_limit_window_seconds: int = _env("RATE_LIMIT_WINDOW_SECONDS", _positive_int, 60)
+
     allowed_origins: tuple[str, ...] = _env("ALLOWED_ORIGINS", _word_list, ())
     log_level: str = _env("LOG_LEVEL", _log_level, "INFO")
     debug_log_payloads: bool = _env("DEBUG_LOG_PAYLOADS", _bool, False)
@@ -180,7 +209,13 @@ class Settings:
 
     @property
     def has_key_source(self) -> bool:
-        return bool(self.api_keys or self.api_key_secret_arn or self.api_key_param_name)
+        return bool(
+            self.api_keys
+            or self.api_key_secret_arn
+            or self.api_key_param_name
+            or self.api_keys_file
+            or self.api_keys_json
+        )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -201,7 +236,8 @@ class Settings:
         settings = cls(**values) if not problems else None
         if settings is not None and not settings.has_key_source and not settings.disable_auth:
             problems.append(
-                "no API key configured: set API_KEY, API_KEY_SECRET_ARN or API_KEY_PARAM_NAME "
+                "no API key configured: set API_KEY, API_KEYS_FILE, API_KEYS_JSON, API_KEY_SECRET_ARN "
+                "or API_KEY_PARAM_NAME "
                 "(or DISABLE_AUTH=true for a private network)"
             )
         if problems:
@@ -216,4 +252,4 @@ class Settings:
 
 def _shown(name: str, raw: str) -> str:
     """Never echo a secret back into logs or error messages."""
-    return "<redacted>" if name == "API_KEY" else repr(raw)
+    return "<redacted>" if name in SECRET_VARIABLES else repr(raw)
