@@ -32,6 +32,12 @@ class KeyCatalogue:
             raise ModelNotFoundError(requested)
         return model
 
+    def resolve_anthropic(self, requested: str) -> tuple[ModelInfo, bool]:
+        model, one_million = self._catalogue.resolve_anthropic(requested)
+        if not allows(self._patterns, requested, model):
+            raise ModelNotFoundError(requested)
+        return model, one_million
+
     def list_models(self) -> list[ModelInfo]:
         return [model for model in self._catalogue.list_models() if allows(self._patterns, model.id, model)]
 
