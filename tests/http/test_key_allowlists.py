@@ -95,3 +95,11 @@ def test_one_model_outside_the_list_is_404(client):
     assert client.get(f"/v1/models/{CLAUDE}", headers=bearer("sk-claude")).status_code == 200
     response = client.get(f"/v1/models/{CLAUDE}", headers=bearer("sk-nova"))
     assert (response.status_code, response.get_json()["error"]["code"]) == (404, "model_not_found")
+
+
+def test_anthropic_messages_follow_the_allowlist_in_anthropics_envelope(client):
+    body = {"model": CLAUDE, "max_tokens": 5, "messages": [{"role": "user", "content": "hi"}]}
+    assert client.post("/v1/messages", json=body, headers={"x-api-key": "sk-claude"}).status_code == 200
+    refused = client.post("/v1/messages", json=body, headers={"x-api-key": "sk-nova"})
+    assert refused.status_code == 404
+    assert (refused.get_json()["type"], refused.get_json()["error"]["type"]) == ("error", "not_found_error")
