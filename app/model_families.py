@@ -28,6 +28,9 @@ class Family:
     exclusive_sampling: bool = False
     # Used when a request needs a max token count (extended thinking) and gave none.
     default_max_tokens: int | None = None
+    # The most a model of the family may write (conservative within the family), sent as
+    # maxTokens when a client sets no limit (Codex never does); None leaves it to Bedrock.
+    max_output_tokens: int | None = None
     # Row name in converter.embeddings.FAMILIES for embedding models.
     embedding: str | None = None
     # Claude refuses whitespace-only stop sequences ("each stop sequence must contain
@@ -46,30 +49,33 @@ _CLAUDE_THINKING = dict(_CLAUDE, reasoning="anthropic", prompt_caching=True, def
 _FAMILIES: tuple[tuple[str, Family], ...] = (
     (
         r"anthropic\.claude-(opus-4-1|(sonnet|haiku|opus)-4-[5-9])",
-        Family("claude-4.5", exclusive_sampling=True, **_CLAUDE_THINKING),
+        Family("claude-4.5", exclusive_sampling=True, max_output_tokens=32000, **_CLAUDE_THINKING),
     ),
-    (r"anthropic\.claude-(3-7-sonnet|sonnet-4|opus-4)", Family("claude-thinking", **_CLAUDE_THINKING)),
+    (
+        r"anthropic\.claude-(3-7-sonnet|sonnet-4|opus-4)",
+        Family("claude-thinking", max_output_tokens=32000, **_CLAUDE_THINKING),
+    ),
     (
         r"anthropic\.claude-3-5-(haiku|sonnet-20241022)",
-        Family("claude-3.5-cache", prompt_caching=True, **_CLAUDE),
+        Family("claude-3.5-cache", prompt_caching=True, max_output_tokens=8192, **_CLAUDE),
     ),
-    (r"anthropic\.claude-3", Family("claude-3", **_CLAUDE)),
-    (r"anthropic\.claude-(v2|instant)", Family("claude-2", tools=False, **_CLAUDE)),
+    (r"anthropic\.claude-3", Family("claude-3", max_output_tokens=4096, **_CLAUDE)),
+    (r"anthropic\.claude-(v2|instant)", Family("claude-2", tools=False, max_output_tokens=4096, **_CLAUDE)),
     (
         r"amazon\.nova-(pro|lite|micro|premier)",
-        Family("nova", prompt_caching=True, top_k_path=("inferenceConfig", "topK")),
+        Family("nova", prompt_caching=True, max_output_tokens=10000, top_k_path=("inferenceConfig", "topK")),
     ),
     (r"amazon\.titan-text", Family("titan-text", tools=False, system=False)),
-    (r"meta\.llama(3-[1-9]-|4)", Family("llama-tools", forced_tool_choice=False)),
-    (r"meta\.llama", Family("llama", tools=False)),
-    (r"deepseek\.r1", Family("deepseek-r1", tools=False, reasoning="deepseek")),
-    (r"mistral\.(mistral-large|mistral-small|pixtral)", Family("mistral-tools")),
-    (r"mistral\.", Family("mistral", tools=False)),
+    (r"meta\.llama(3-[1-9]-|4)", Family("llama-tools", forced_tool_choice=False, max_output_tokens=2048)),
+    (r"meta\.llama", Family("llama", tools=False, max_output_tokens=2048)),
+    (r"deepseek\.r1", Family("deepseek-r1", tools=False, reasoning="deepseek", max_output_tokens=32768)),
+    (r"mistral\.(mistral-large|mistral-small|pixtral)", Family("mistral-tools", max_output_tokens=8192)),
+    (r"mistral\.", Family("mistral", tools=False, max_output_tokens=4096)),
     (r"ai21\.j2", Family("jurassic", tools=False, system=False)),
     (r"ai21\.jamba", Family("jamba", forced_tool_choice=False)),
     (r"deepseek\.v3", Family("deepseek-v3", forced_tool_choice=False)),
-    (r"cohere\.command-r", Family("command-r", forced_tool_choice=False)),
-    (r"cohere\.command", Family("command", tools=False)),
+    (r"cohere\.command-r", Family("command-r", forced_tool_choice=False, max_output_tokens=4000)),
+    (r"cohere\.command", Family("command", tools=False, max_output_tokens=4000)),
     (r"cohere\.embed-(english|multilingual)-v3", Family("cohere-embed-v3", embedding="cohere-v3")),
     (r"cohere\.embed-v4", Family("cohere-embed-v4", embedding="cohere-v4")),
     (r"amazon\.titan-embed-text-v1", Family("titan-embed-v1", embedding="titan-v1")),

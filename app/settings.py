@@ -178,6 +178,8 @@ class Settings:
     model_cache_ttl: float = _env("MODEL_CACHE_TTL", _non_negative_float, 3600.0)
     model_refresh_interval: float = _env("MODEL_REFRESH_INTERVAL", _non_negative_float, 60.0)
 
+    # Signs the thinking blocks a reasoning item carries; derived from the API keys when unset.
+    reasoning_codec_key: str = _env("REASONING_CODEC_KEY", str.strip, "")
     enable_prompt_caching: bool = _env("ENABLE_PROMPT_CACHING", _bool, False)
     allow_private_image_urls: bool = _env("ALLOW_PRIVATE_IMAGE_URLS", _bool, False)
     image_fetch_timeout: float = _env("IMAGE_FETCH_TIMEOUT", _positive_float, 10.0)

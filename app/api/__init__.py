@@ -8,7 +8,7 @@ embeddings are also served at ``/deployments/<model>/...``, the paths Azure Open
 
 from flask import Blueprint
 
-from app.api import chat, embeddings, messages, models
+from app.api import chat, embeddings, messages, models, responses
 from app.auth import require_api_key
 
 bp = Blueprint("api", __name__)
@@ -17,3 +17,4 @@ bp.register_blueprint(chat.bp)
 bp.register_blueprint(embeddings.bp)
 bp.register_blueprint(messages.bp)
 bp.register_blueprint(models.bp)
+bp.register_blueprint(responses.bp)

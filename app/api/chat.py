@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
 from functools import lru_cache
 
 from flask import Blueprint, Response, jsonify
 
 from app.api.request_body import json_body
 from app.api.services import bedrock, catalogue, settings
-from app.catalogue import ModelInfo
-from app.converse.call import ConverseCall
-from app.converse.events import events_from_converse_response
+from app.api.upstream import converse_events
 from app.converter.chat_request import openai_to_converse
 from app.converter.chat_response import converse_to_openai
 from app.converter.chat_stream import converse_stream_to_chunks
@@ -46,7 +43,7 @@ def create_chat_completion(deployment: str | None = None) -> Response:
     if not body.get("stream"):
         return jsonify(converse_to_openai(bedrock().converse(call.kwargs), **ids))
     include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-    events = _events(model, call)
+    events = converse_events(model, call)
     chunks = converse_stream_to_chunks(events, include_usage=include_usage, **ids)
     return stream_response(start_stream(chunks, events))
 
@@ -59,10 +56,3 @@ def _schema(max_messages: int) -> ChatCompletionRequest:
 
 def _completion_id() -> str:
     return f"chatcmpl-{uuid.uuid4().hex}"
-
-
-def _events(model: ModelInfo, call: ConverseCall) -> Iterator[dict]:
-    """A model without streaming support answers through the same chunk converter."""
-    if model.streaming:
-        return bedrock().converse_stream(call.kwargs)
-    return events_from_converse_response(bedrock().converse(call.kwargs))
