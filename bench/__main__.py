@@ -20,11 +20,21 @@ from pathlib import Path
 from bench import procs, profile, report
 from bench.measure import Row
 from bench.plan import FULL, SMOKE
-from bench.scenarios import Context, chat, cold_start, embeddings, models, slow_streams, stream
+from bench.scenarios import (
+    Context,
+    chat,
+    cold_start,
+    embeddings,
+    models,
+    responses_stream,
+    slow_streams,
+    stream,
+)
 
 SCENARIOS = {
     "chat": chat.run,
     "stream": stream.run,
+    "responses-stream": responses_stream.run,
     "slow-streams": slow_streams.run,
     "embeddings": embeddings.run,
     "models": models.run,

@@ -25,6 +25,16 @@ def sse(body: bytes, words: int) -> tuple[bool, int]:
     return len("".join(text).split()) == words, len(events) - 1
 
 
+def responses_sse(body: bytes, words: int) -> tuple[bool, int]:
+    """A Responses event stream: every frame named, the scripted words, then response.completed."""
+    frames = [frame for frame in body.split(b"\n\n") if frame.startswith(b"event: ")]
+    events = [json.loads(frame.split(b"\ndata: ", 1)[1]) for frame in frames]
+    if not events or events[-1]["type"] != "response.completed":
+        return False, len(events)
+    text = "".join(event["delta"] for event in events if event["type"] == "response.output_text.delta")
+    return len(text.split()) == words, len(events)
+
+
 def embeddings(body: bytes, count: int) -> tuple[bool, int]:
     data = json.loads(body)["data"]
     ok = len(data) == count and all(item["embedding"] for item in data)
@@ -39,7 +49,14 @@ def status_only(body: bytes, count: int) -> tuple[bool, int]:
     return True, 1
 
 
-KINDS = {"chat": chat, "sse": sse, "embeddings": embeddings, "models": listing, "any": status_only}
+KINDS = {
+    "chat": chat,
+    "sse": sse,
+    "responses_sse": responses_sse,
+    "embeddings": embeddings,
+    "models": listing,
+    "any": status_only,
+}
 
 
 def check(kind: str, status: int, body: bytes, expected: int) -> dict:

@@ -49,6 +49,7 @@ class ResponsesStream:
         self.summary_open = False
         self.reasoning: list[dict] = []
         self.call: dict = {}
+        self.message_id = ""
         self.held: list[str] | None = [] if context.call.structured_tool else None
         self.structured_called = False
         self.calls = 0
@@ -65,6 +66,23 @@ class ResponsesStream:
             if first is not None:
                 yield from self._on(first)
             for event in upstream:
+                # The hot path: one more text delta of the open message.
+                block = event.get("contentBlockDelta")
+                if block is not None and self.kind == "message":
+                    text = block["delta"].get("text")
+                    if text:
+                        self.text.append(text)
+                        yield {
+                            "type": "response.output_text.delta",
+                            "sequence_number": self.sequence,
+                            "item_id": self.message_id,
+                            "output_index": len(self.items),
+                            "content_index": 0,
+                            "delta": text,
+                            "logprobs": [],
+                        }
+                        self.sequence += 1
+                        continue
                 yield from self._on(event)
         except GatewayError as exc:
             yield self._event("response.failed", response=self._failed(exc))
@@ -147,6 +165,7 @@ class ResponsesStream:
 
     def _message_start(self, refusal: bool) -> Iterator[dict]:
         self.text = []
+        self.message_id = self._id("message")
         item = {"id": self._id("message"), "type": "message", "status": "in_progress", "role": "assistant"}
         yield self._event(
             "response.output_item.added", output_index=self._index(), item={**item, "content": []}
