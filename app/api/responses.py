@@ -1,28 +1,37 @@
-"""``/responses``: create (streaming or not) through Converse; stored responses by id."""
+"""``/responses``: create (streaming or not) through Converse; stored responses by id.
+
+A response is stored (``store``, true unless the client says false) when a store is
+configured and the caller presented a key; only that key reads it back.
+"""
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from app.api.request_body import json_body
 from app.api.services import bedrock, catalogue, settings
 from app.api.upstream import converse_events
 from app.auth import EXTENSION as API_KEYS
+from app.auth import presented_key
 from app.converter.openai_errors import as_openai_errors
 from app.converter.reasoning_codec import ReasoningCodec, derived_key
 from app.converter.responses_request import input_items, responses_to_converse
 from app.converter.responses_response import ResponseContext, converse_to_response
 from app.converter.responses_stream import ResponsesStream
-from app.errors import InvalidRequestError, NotFoundError
+from app.errors import GatewayError, InvalidRequestError, PreviousResponseNotFoundError
 from app.exchange import current as current_exchange
 from app.images import ImageLoader
+from app.response_store import ResponseStore, current_store, new_record, owner_of_key
 from app.schemas.responses import ResponseCreateRequest
 from app.sse import Framing, named_event, start_stream, stream_response
 
+log = logging.getLogger(__name__)
 bp = Blueprint("responses", __name__)
 
 
@@ -42,17 +51,13 @@ def create_response() -> Response:
     current_exchange().describe("responses", body["model"], model.id)
     if not model.is_chat:
         raise InvalidRequestError(f"The model `{body['model']}` is not a chat model.", param="model")
-    if body.get("previous_response_id"):
-        raise InvalidRequestError(
-            f"Previous response with id '{body['previous_response_id']}' not found.",
-            param="previous_response_id",
-            code="previous_response_not_found",
-        )
-    items = input_items(body.get("input") or [])
+    store, owner = current_store(), _owner()
+    items = [*_history(body.get("previous_response_id"), store, owner), *input_items(body.get("input") or [])]
     translation = responses_to_converse(
         body, model, ImageLoader(settings()), _codec(), items=items,
         prompt_caching=settings().enable_prompt_caching,
     )  # fmt: skip
+    keep = body.get("store", True) is not False and store.enabled and owner is not None
     context = ResponseContext(
         response_id=f"resp_{uuid.uuid4().hex}",
         created_at=int(time.time()),
@@ -62,21 +67,39 @@ def create_response() -> Response:
         toolbox=translation.toolbox,
         codec=_codec(),
         family=model.family.name,
-        store=False,
+        store=keep,
+        previous_response_id=body.get("previous_response_id"),
     )
+    save = (lambda response: store.put(new_record(response, items, owner))) if keep else None
     with as_openai_errors():
         if not body.get("stream"):
-            return jsonify(converse_to_response(bedrock().converse(translation.call.kwargs), context))
+            response = converse_to_response(bedrock().converse(translation.call.kwargs), context)
+            if save is not None:
+                save(response)
+            return jsonify(response)
         upstream = converse_events(model, translation.call)
         events = ResponsesStream(context, current_exchange()).events(upstream)
-        return stream_response(start_stream(events, upstream), RESPONSES)
+        return stream_response(start_stream(_saving(events, save), upstream), RESPONSES)
 
 
 @bp.get("/responses/<response_id>", strict_slashes=False)
+def get_response(response_id: str) -> Response:
+    return jsonify(current_store().require(response_id, _owner() or "").response)
+
+
 @bp.get("/responses/<response_id>/input_items", strict_slashes=False)
+def list_input_items(response_id: str) -> Response:
+    args = request.args
+    page = current_store().input_items(
+        response_id, _owner() or "", after=args.get("after"), limit=_limit(args.get("limit")),
+        order=args.get("order", "desc"),
+    )  # fmt: skip
+    return jsonify(page)
+
+
 @bp.delete("/responses/<response_id>", strict_slashes=False)
-def stored_response(response_id: str) -> Response:
-    raise NotFoundError(f"Response with id '{response_id}' not found.")
+def delete_response(response_id: str) -> Response:
+    return jsonify(current_store().remove(response_id, _owner() or ""))
 
 
 @bp.post("/responses/<response_id>/cancel", strict_slashes=False)
@@ -84,6 +107,41 @@ def cancel_response(response_id: str) -> Response:
     raise InvalidRequestError(
         "Only background responses can be cancelled, and background mode is not supported."
     )
+
+
+def _owner() -> str | None:
+    """Who a stored response belongs to: the caller's key (a request without one has none)."""
+    key = presented_key()
+    return owner_of_key(key) if key else None
+
+
+def _history(previous_id: str | None, store: ResponseStore, owner: str | None) -> list[dict]:
+    """The stored input and output of ``previous_id``'s chain, to put before the new input."""
+    if not previous_id:
+        return []
+    if owner is None:
+        raise PreviousResponseNotFoundError(previous_id)
+    return store.previous(previous_id, owner).history()
+
+
+def _saving(events: Iterator[dict], save: Callable[[dict], None] | None) -> Iterator[dict]:
+    """Store the finished response before its terminal event goes out (a failed one is not kept)."""
+    for event in events:
+        if save is not None and event["type"] in ("response.completed", "response.incomplete"):
+            try:
+                save(event["response"])
+            except GatewayError as exc:
+                log.warning("response %s not stored: %s", event["response"]["id"], exc.message)
+        yield event
+
+
+def _limit(raw: str | None) -> int:
+    if raw is None:
+        return 20
+    try:
+        return int(raw)
+    except ValueError:
+        raise InvalidRequestError("limit must be an integer.", param="limit") from None
 
 
 @lru_cache(maxsize=1)

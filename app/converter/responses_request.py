@@ -95,10 +95,22 @@ def responses_to_converse(
 
 
 def input_items(value: str | list) -> list[dict]:
-    """``input`` as a list of items: a string is one user message."""
-    if isinstance(value, str):
-        return [{"type": "message", "role": "user", "content": value}]
-    return list(value)
+    """``input`` as a list of items, messages in their typed shape (as a stored chain lists them).
+
+    A string is one user message; a message's string content becomes one text part.
+    """
+    items = [{"role": "user", "content": value}] if isinstance(value, str) else value
+    return [_typed(item) for item in items]
+
+
+def _typed(item: object) -> object:
+    if not isinstance(item, dict) or item.get("type", "message") != "message":
+        return item
+    content = item.get("content")
+    if isinstance(content, str):
+        kind = "output_text" if item.get("role") == "assistant" else "input_text"
+        content = [{"type": kind, "text": content}]
+    return {**item, "type": "message", "content": content}
 
 
 class _ItemReader:

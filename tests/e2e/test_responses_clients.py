@@ -12,7 +12,9 @@ import json
 import pytest
 from pydantic import BaseModel
 
+from app.local import free_port
 from tests.conftest import API_KEY
+from tests.e2e.conftest import start_gunicorn, stop
 from tests.http.helpers_chat import CLAUDE, CLAUDE_37
 
 pytestmark = pytest.mark.e2e
@@ -91,6 +93,39 @@ class TestOpenAISDK:
 
         types = asyncio.run(run())
         assert (types[0], types[-1]) == ("response.created", "response.completed")
+
+
+@pytest.fixture(scope="module")
+def two_workers(gateway_env, tmp_path_factory):
+    """A gateway of two gevent workers sharing one SQLite store."""
+    port = free_port()
+    data = tmp_path_factory.mktemp("responses-data")
+    process = start_gunicorn({**gateway_env, "WEB_CONCURRENCY": "2", "DATA_DIR": str(data)}, port)
+    yield f"http://127.0.0.1:{port}/v1"
+    stop(process)
+
+
+def test_previous_response_id_chain_across_two_workers(two_workers):
+    import openai
+
+    previous = None
+    for turn in range(6):
+        # A client per turn: a new connection, which either worker may accept.
+        with openai.OpenAI(base_url=two_workers, api_key=API_KEY, max_retries=0) as client:
+            response = client.responses.create(
+                model=CLAUDE, input=f"Turn {turn}", previous_response_id=previous
+            )
+        assert response.output_text == f"Echo: Turn {turn}"
+        previous = response.id
+    with openai.OpenAI(base_url=two_workers, api_key=API_KEY, max_retries=0) as client:
+        items = client.responses.input_items.list(previous, order="asc", limit=100)
+        assert [item.content[0].text for item in items.data if item.type == "message"][:3] == [
+            "Turn 0",
+            "Echo: Turn 0",
+            "Turn 1",
+        ]
+        assert client.responses.retrieve(previous).output_text == "Echo: Turn 5"
+        client.responses.delete(previous)
 
 
 def _weather_agent(client):

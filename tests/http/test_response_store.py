@@ -10,14 +10,11 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
-import boto3
 import pytest
 
 from app.errors import StoreUnavailableError
-from app.local import free_port
 from app.response_store import new_record, open_store
 from app.response_store.record import DAY
 from app.settings import Settings
@@ -56,43 +53,6 @@ def response(response_id: str, created_at: int = T0, text: str = "hello") -> dic
 def record(response_id: str, owner: str = "alice", created_at: int = T0, items: int = 1):
     inputs = [{"id": f"msg_{n}", "role": "user", "content": f"turn {n}"} for n in range(items)]
     return new_record(response(response_id, created_at), inputs, owner)
-
-
-@pytest.fixture(scope="module")
-def moto_s3():
-    """moto's S3 server as a process of its own; yields its URL."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(url + "/moto-api/", timeout=1).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                raise RuntimeError("moto server did not start") from None
-            time.sleep(0.1)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
-
-
-@pytest.fixture
-def s3(moto_s3, monkeypatch):
-    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", moto_s3)
-    client = boto3.client("s3", region_name="us-east-1")
-    client.create_bucket(Bucket="gw-responses")
-    yield client
-    for page in client.get_paginator("list_objects_v2").paginate(Bucket="gw-responses"):
-        for item in page.get("Contents", []):
-            client.delete_object(Bucket="gw-responses", Key=item["Key"])
-    client.delete_bucket(Bucket="gw-responses")
 
 
 @pytest.fixture

@@ -79,7 +79,7 @@ def test_a_text_answer_is_a_completed_response_with_one_message(client):
     assert (response["instructions"], response["metadata"], response["store"]) == (
         "Be brief.",
         {"k": "v"},
-        False,
+        True,
     )
     assert response["text"] == {"format": {"type": "text"}, "verbosity": "medium"}
     assert set(response["usage"]) == {
