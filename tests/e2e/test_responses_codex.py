@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,18 +21,20 @@ from tests.http.helpers_chat import CLAUDE, CLAUDE_37
 
 pytestmark = pytest.mark.e2e
 
-CODEX = Path(__file__).resolve().parents[1] / "clients" / "node_modules" / ".bin" / "codex"
-CONFIG = """\
-model = "{model}"
-model_provider = "bedrock-gateway"
-model_reasoning_effort = "{effort}"
+ROOT = Path(__file__).resolve().parents[2]
+CODEX = ROOT / "tests" / "clients" / "node_modules" / ".bin" / "codex"
+README_URL = "http://localhost:8000/v1"
 
-[model_providers.bedrock-gateway]
-name = "Bedrock Gateway"
-base_url = "{base_url}"
-env_key = "BEDROCK_GATEWAY_API_KEY"
-wire_api = "responses"
-"""
+
+def readme_block(language: str, after: str) -> str:
+    """The first ``language`` code block of the README after the line ``after``."""
+    text = (ROOT / "README.md").read_text()
+    rest = text[text.index(after) :]
+    start = rest.index(f"```{language}\n") + len(language) + 4
+    return rest[start : rest.index("```", start)]
+
+
+CONFIG = readme_block("toml", "Codex CLI (`~/.codex/config.toml`)")
 
 
 @pytest.fixture
@@ -42,7 +46,12 @@ def codex(gateway_url, tmp_path):
         home, work = tmp_path / "codex-home", tmp_path / "work"
         home.mkdir(exist_ok=True)
         work.mkdir(exist_ok=True)
-        (home / "config.toml").write_text(CONFIG.format(model=model, effort=effort, base_url=gateway_url))
+        config = CONFIG.replace(README_URL, gateway_url)
+        config = re.sub(r'^model = ".*"', f'model = "{model}"', config, flags=re.M)
+        config = re.sub(
+            r'^model_reasoning_effort = ".*"', f'model_reasoning_effort = "{effort}"', config, flags=re.M
+        )
+        (home / "config.toml").write_text(config)
         env = {**os.environ, "CODEX_HOME": str(home), "BEDROCK_GATEWAY_API_KEY": API_KEY}
         command = [
             str(CODEX),
@@ -90,3 +99,13 @@ def test_codex_with_thinking_replays_its_reasoning_through_the_tool_turn(codex):
     assert _items(events, "reasoning")[0]["text"] == "Run it."
     assert _items(events, "agent_message")[0]["text"].endswith("thought-ok")
     assert events[-1]["type"] == "turn.completed"
+
+
+def test_the_readme_agents_sdk_snippet_runs_as_written(gateway_url):
+    snippet = readme_block("python", "The OpenAI Agents SDK:")
+    snippet = snippet.replace(README_URL, gateway_url).replace("sk-local-bedrock-gateway", API_KEY)
+    done = subprocess.run(
+        [sys.executable, "-c", snippet], capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout == "Echo: What is the weather in Paris?\n"
