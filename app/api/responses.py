@@ -152,6 +152,8 @@ def _schema() -> ResponseCreateRequest:
 def _codec() -> ReasoningCodec:
     codec = current_app.extensions.get("reasoning_codec")
     if codec is None:
-        key = derived_key(settings().reasoning_codec_key, current_app.extensions.get(API_KEYS) or ())
+        registry = current_app.extensions.get(API_KEYS)
+        digests = tuple(key.digest for key in registry.keys) if registry is not None else ()
+        key = derived_key(settings().reasoning_codec_key, digests)
         codec = current_app.extensions["reasoning_codec"] = ReasoningCodec(key)
     return codec

@@ -56,9 +56,9 @@ class ReasoningCodec:
         return hmac.new(self.key, payload, hashlib.sha256).digest()
 
 
-def derived_key(secret: str, api_keys: tuple[bytes, ...]) -> bytes:
-    """The configured secret, else one derived from the API keys (the same on every worker)."""
-    material = secret.encode() if secret else b"\0".join(sorted(api_keys))
+def derived_key(secret: str, key_digests: tuple[bytes, ...]) -> bytes:
+    """The configured secret, else one derived from the API keys' digests (the same on every worker)."""
+    material = secret.encode() if secret else b"\0".join(sorted(key_digests))
     return hashlib.sha256(b"bedrock-gateway reasoning v1\0" + material).digest()
 
 
