@@ -69,8 +69,10 @@ def _tool_config(body: dict) -> dict:
     tools = []
     for tool in body.get("tools") or []:
         name = tool.get("name", tool.get("type"))
-        spec = {"toolSpec": {"name": name, "inputSchema": {"json": tool.get("input_schema", {})}}}
-        tools.extend(_marked(tool, spec))
+        spec = {"name": name, "inputSchema": {"json": tool.get("input_schema", {})}}
+        if tool.get("description"):
+            spec["description"] = tool["description"]
+        tools.extend(_marked(tool, {"toolSpec": spec}))
     if not tools or (body.get("tool_choice") or {}).get("type") == "none":
         return {}
     return {"toolConfig": {"tools": tools, **_tool_choice(body.get("tool_choice"))}}
