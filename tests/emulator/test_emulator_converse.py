@@ -202,3 +202,16 @@ def test_image_input_is_accepted_by_vision_model(runtime):
 
 def test_diff_hunk_lines_are_plain_text_not_directives(runtime):
     assert reply_text(ask(runtime, "@@ -1,2 +1,2 @@\n-a\n+b")) == "Echo: @@ -1,2 +1,2 @@ -a +b"
+
+
+def test_redacted_directive_gives_redacted_reasoning_bytes(runtime):
+    response = ask(runtime, "go\n@@redacted opaque bits")
+    assert response["output"]["message"]["content"][0] == {
+        "reasoningContent": {"redactedContent": b"opaque bits"}
+    }
+
+
+def test_redacted_reasoning_streams_as_one_delta(runtime):
+    events = runtime.converse_stream(modelId=HAIKU, messages=[user("go\n@@redacted x")])["stream"]
+    deltas = [e["contentBlockDelta"]["delta"] for e in events if "contentBlockDelta" in e]
+    assert deltas[0] == {"reasoningContent": {"redactedContent": b"x"}}
