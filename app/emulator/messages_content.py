@@ -36,7 +36,10 @@ def check_messages(model: Model, body: dict) -> None:
         _check_message(model, index, message, final=index == len(messages) - 1)
     _check_tools_defined(body)
     _check_pairing(messages)
-    anthropic.check_stop_sequences(body.get("stop_sequences") or [])
+    sequences = body.get("stop_sequences") or []
+    if not isinstance(sequences, list):
+        raise validation("stop_sequences: Input should be a valid list")
+    anthropic.check_stop_sequences(sequences)
     if messages:
         anthropic.check_final_assistant(messages[-1]["role"], content_blocks(messages[-1]), _text_of)
     anthropic.check_unique_tool_ids(messages, _tool_use_id)
@@ -81,9 +84,41 @@ def _check_block(model: Model, where: str, block) -> None:
     elif kind == "document":
         _check_document(where, block)
     elif kind == "tool_result":
-        content = block.get("content")
-        for position, item in enumerate(content if isinstance(content, list) else []):
-            _check_block(model, f"{where}.content.{position}", item)
+        _check_tool_result(model, where, block)
+    else:
+        for key, check in FIELDS[kind].items():
+            check(f"{where}.{kind}.{key}", block.get(key))
+
+
+def _string(path: str, value) -> None:
+    if value is None:
+        raise validation(f"{path}: Field required")
+    if not isinstance(value, str):
+        raise validation(f"{path}: Input should be a valid string")
+
+
+def _dictionary(path: str, value) -> None:
+    if not isinstance(value, dict):
+        raise validation(f"{path}: Input should be a valid dictionary")
+
+
+# The required fields of the blocks whose content the emulator does not otherwise read.
+FIELDS = {
+    "tool_use": {"id": _string, "name": _string, "input": _dictionary},
+    "thinking": {"thinking": _string, "signature": _string},
+    "redacted_thinking": {"data": _string},
+}
+
+
+def _check_tool_result(model: Model, where: str, block: dict) -> None:
+    _string(f"{where}.tool_result.tool_use_id", block.get("tool_use_id"))
+    content = block.get("content", "")
+    if isinstance(content, str):
+        return
+    if not isinstance(content, list):
+        raise validation(f"{where}.tool_result.content: Input should be a valid string or list")
+    for position, item in enumerate(content):
+        _check_block(model, f"{where}.content.{position}", item)
 
 
 def _check_text(text) -> None:

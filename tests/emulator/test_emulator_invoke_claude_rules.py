@@ -397,3 +397,44 @@ ACCEPTED = {
 def test_bedrock_accepts_the_body(runtime, body, model):
     message, _ = invoke_claude(runtime, body, model=model)
     assert message["type"] == "message"
+
+
+def _paths(value, prefix=()):
+    """Every position in a JSON value, as a tuple of keys and indexes."""
+    yield prefix
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        yield from _paths(item, (*prefix, key))
+
+
+def _replaced(body: dict, path: tuple, value) -> dict:
+    copy = json.loads(json.dumps(body))
+    target = copy
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    return copy
+
+
+FULL_BODY = tool_turns(
+    thinking_block(),
+    thinking=THINKING,
+    system=[{"type": "text", "text": "rules", "cache_control": EPHEMERAL}],
+    anthropic_beta=["interleaved-thinking-2025-05-14"],
+    tool_choice={"type": "auto"},
+    metadata={"user_id": "u"},
+    stop_sequences=["END"],
+)
+
+
+def test_any_field_of_the_wrong_type_is_a_validation_exception_never_a_server_error(raw_runtime):
+    invoke_claude(raw_runtime, FULL_BODY)
+    outcomes = set()
+    for path in list(_paths(FULL_BODY))[1:]:
+        for wrong in (None, 0, "", [], {}):
+            try:
+                invoke_claude(raw_runtime, _replaced(FULL_BODY, path, wrong))
+                outcomes.add("accepted")
+            except raw_runtime.exceptions.ValidationException:
+                outcomes.add("ValidationException")
+    assert outcomes == {"accepted", "ValidationException"}
