@@ -36,7 +36,7 @@ def run(ctx: Context) -> None:
             ),
         },
     )
-    name = f"2r responses stream {plan.stream_words} tokens c={plan.stream_cpu_concurrency} (vs chat)"
+    name = f"8 responses stream {plan.stream_words} tokens c={plan.stream_cpu_concurrency} (vs chat)"
     ctx.raw[name] = rounds
     r, c = rounds["responses"], rounds["chat"]
     ratio = paired_ratio(r, c, "cpu_per_chunk_us")
