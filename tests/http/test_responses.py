@@ -249,3 +249,13 @@ class TestStreaming:
         stream = events(client, model=JURASSIC, input="Hello")
         assert stream[-1]["type"] == "response.completed"
         assert stream[-1]["response"]["output"][0]["content"][0]["text"] == "Echo: Hello"
+
+
+def test_the_keys_allowlist_applies(make_app):
+    registry = {"keys": [{"name": "nova-only", "key": "sk-nova", "models": ["amazon.nova-*"]}]}
+    with make_app(api_keys=(), api_keys_json=json.dumps(registry)).test_client() as client:
+        headers = {"Authorization": "Bearer sk-nova"}
+        refused = client.post(URL, json={"model": CLAUDE, "input": "Hi"}, headers=headers)
+        assert (refused.status_code, refused.get_json()["error"]["code"]) == (404, "model_not_found")
+        allowed = client.post(URL, json={"model": NOVA_PRO, "input": "Hi"}, headers=headers)
+        assert allowed.status_code == 200
