@@ -52,7 +52,8 @@ def codex(gateway_url, tmp_path):
             r'^model_reasoning_effort = ".*"', f'model_reasoning_effort = "{effort}"', config, flags=re.M
         )
         (home / "config.toml").write_text(config)
-        env = {**os.environ, "CODEX_HOME": str(home), "BEDROCK_GATEWAY_API_KEY": API_KEY}
+        # HOME too: Codex runs commands in a login shell, which would read the machine's profile.
+        env = {**os.environ, "HOME": str(home), "CODEX_HOME": str(home), "BEDROCK_GATEWAY_API_KEY": API_KEY}
         command = [
             str(CODEX),
             "exec",
