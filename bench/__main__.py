@@ -1,4 +1,4 @@
-"""``python -m bench [--smoke] [--scenario NAME ...] [--check] [--profile DIR]``: gateway vs floor.
+"""``python -m bench [--smoke] [--scenario NAME ...] [--check] [--profile DIR] [--bedrock-client boto3]``.
 
 Starts the Bedrock emulator and gunicorn+gevent gateways as processes of their own, runs
 each scenario with the gateway and a bare boto3 client interleaved, prints the table and
@@ -6,6 +6,7 @@ writes JSON (and Markdown) to bench/results/. Exits 1 when a scenario fails or a
 comes back broken; with ``--check``, also when a target is missed. ``--profile DIR``
 records the gateway workers with py-spy during every gateway load (figures from such a
 run are not comparable: the sampler takes CPU too) and prints where the time went.
+``--bedrock-client boto3`` runs the gateway on boto3's own client instead of the lean one.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from bench.measure import Row
 from bench.plan import FULL, SMOKE
 from bench.scenarios import (
     Context,
+    burst,
     chat,
     cold_start,
     embeddings,
@@ -39,6 +41,7 @@ SCENARIOS = {
     "embeddings": embeddings.run,
     "models": models.run,
     "cold-start": cold_start.run,
+    "burst": burst.run,
 }
 
 
@@ -50,6 +53,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--profile", type=Path, metavar="DIR", help="py-spy the workers; raw stacks to DIR")
+    parser.add_argument("--bedrock-client", choices=["lean", "boto3"], help="the gateway's BEDROCK_CLIENT")
     return parser.parse_args(argv)
 
 
@@ -73,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     names = args.scenario or list(SCENARIOS)
     emulator = procs.Emulator()
     ctx = Context(plan, emulator)
+    if args.bedrock_client:
+        ctx.gateway_env = {"BEDROCK_CLIENT": args.bedrock_client}
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
         ctx.profile_dir, ctx.py_spy = args.profile, profile.find_py_spy()

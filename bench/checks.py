@@ -35,6 +35,15 @@ def responses_sse(body: bytes, words: int) -> tuple[bool, int]:
     return len(text.split()) == words, len(events)
 
 
+def messages_sse(body: bytes, words: int) -> tuple[bool, int]:
+    """An Anthropic Messages stream: the scripted words in text deltas, ending with message_stop."""
+    events = [json.loads(line[6:]) for line in body.split(b"\n") if line.startswith(b"data: ")]
+    if not events or events[-1].get("type") != "message_stop":
+        return False, len(events)
+    text = [e["delta"].get("text", "") for e in events if e.get("type") == "content_block_delta"]
+    return len("".join(text).split()) == words, len(events)
+
+
 def embeddings(body: bytes, count: int) -> tuple[bool, int]:
     data = json.loads(body)["data"]
     ok = len(data) == count and all(item["embedding"] for item in data)
@@ -53,6 +62,7 @@ KINDS = {
     "chat": chat,
     "sse": sse,
     "responses_sse": responses_sse,
+    "messages_sse": messages_sse,
     "embeddings": embeddings,
     "models": listing,
     "any": status_only,

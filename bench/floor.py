@@ -46,7 +46,7 @@ def make_clients(endpoint: str, pool: int) -> dict:
 
 
 def converse(clients: dict, kwargs: dict) -> tuple[float | None, int, int]:
-    """(first event time, chunks, words) of one call; the same for every op."""
+    """(time of the first event carrying text, chunks, words) of one call; the same for every op."""
     output = clients["bedrock-runtime"].converse(**kwargs)["output"]["message"]["content"]
     return None, 1, _words(block.get("text", "") for block in output)
 
@@ -55,11 +55,27 @@ def converse_stream(clients: dict, kwargs: dict) -> tuple[float | None, int, int
     stream = clients["bedrock-runtime"].converse_stream(**kwargs)["stream"]
     first, events, text = None, 0, []
     for event in stream:
-        if first is None:
-            first = time.perf_counter()
         events += 1
         if "contentBlockDelta" in event:
             text.append(event["contentBlockDelta"]["delta"].get("text", ""))
+            if first is None:
+                first = time.perf_counter()
+    return first, events, _words(text)
+
+
+def invoke_model_with_response_stream(clients: dict, kwargs: dict) -> tuple[float | None, int, int]:
+    """An Anthropic Messages body streamed: each chunk's bytes decoded as the model's JSON event."""
+    response = clients["bedrock-runtime"].invoke_model_with_response_stream(
+        modelId=kwargs["modelId"], body=json.dumps(kwargs["body"])
+    )
+    first, events, text = None, 0, []
+    for event in response["body"]:
+        payload = json.loads(event["chunk"]["bytes"])
+        events += 1
+        if payload["type"] == "content_block_delta":
+            text.append(payload["delta"].get("text", ""))
+            if first is None:
+                first = time.perf_counter()
     return first, events, _words(text)
 
 
@@ -83,6 +99,7 @@ OPS = {
     "converse": converse,
     "converse_stream": converse_stream,
     "invoke_model": invoke_model,
+    "invoke_model_with_response_stream": invoke_model_with_response_stream,
     "list_models": list_models,
 }
 
@@ -126,6 +143,7 @@ class Runner:
             "status": 200,
             "latency": end - start,
             "ttfb": min(item["first"] for item in done) - start,
+            "first_content": min(item["first"] for item in done) - start,
             "chunks": sum(item["chunks"] for item in done),
             "ok": count == self.job.get("expect", {}).get("count", count),
         }

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sys
 import time
 
@@ -33,33 +34,55 @@ def encode(port: int, spec: dict) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
-async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, float | None, bool]:
-    """(status, body, time of the first body byte, keep-alive) of one response."""
+# The first SSE event carrying text: a chat delta's non-empty "content".
+CONTENT = re.compile(rb'"content":"[^"]')
+CHUNKED_END = b"\r\n0\r\n\r\n"
+
+
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes, float | None, float | None, bool]:
+    """(status, body, time of the first body byte, of the first content, keep-alive) of one response."""
     head = (await reader.readuntil(b"\r\n\r\n")).lower()
     status = int(head[9:12])
     keep_alive = b"connection: close" not in head
     if b"transfer-encoding: chunked" in head:
-        body, first = await _read_chunked(reader)
-        return status, body, first, keep_alive
+        body, first, content = await _read_chunked(reader)
+        return status, body, first, content, keep_alive
     marker = head.find(b"content-length:")
     if marker < 0:
         body = await reader.read()
-        return status, body, time.perf_counter(), False
+        return status, body, time.perf_counter(), None, False
     length = int(head[marker + 15 : head.index(b"\r\n", marker)])
     body = await reader.readexactly(length)
-    return status, body, time.perf_counter(), keep_alive
+    return status, body, time.perf_counter(), None, keep_alive
 
 
-async def _read_chunked(reader: asyncio.StreamReader) -> tuple[bytes, float | None]:
-    parts, first = [], None
+async def _read_chunked(reader: asyncio.StreamReader) -> tuple[bytes, float | None, float | None]:
+    """Whatever each read brings, until the last chunk: one read per arrival keeps this client light."""
+    parts, first, content, tail = [], None, None, b"\r\n"
     while True:
-        size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+        data = await reader.read(1 << 16)
+        if not data:
+            raise asyncio.IncompleteReadError(b"".join(parts), None)
+        now = time.perf_counter()
+        first = first or now
+        if content is None and CONTENT.search(data):
+            content = now
+        parts.append(data)
+        tail = (tail + data)[-len(CHUNKED_END) :]
+        if tail.endswith(CHUNKED_END):
+            return dechunk(b"".join(parts)), first, content
+
+
+def dechunk(raw: bytes) -> bytes:
+    """The body of a complete chunked transfer."""
+    parts, at = [], 0
+    while True:
+        line_end = raw.index(b"\r\n", at)
+        size = int(raw[at:line_end].split(b";")[0], 16)
         if size == 0:
-            await reader.readuntil(b"\r\n")
-            return b"".join(parts), first
-        parts.append((await reader.readexactly(size + 2))[:-2])
-        if first is None:
-            first = time.perf_counter()
+            return b"".join(parts)
+        parts.append(raw[line_end + 2 : line_end + 2 + size])
+        at = line_end + 4 + size
 
 
 class Connection:
@@ -75,11 +98,14 @@ class Connection:
         reader, writer = self.streams
         start = time.perf_counter()
         writer.write(raw)
-        status, body, first, keep_alive = await read_response(reader)
+        status, body, first, content, keep_alive = await read_response(reader)
         end = time.perf_counter()
         if not keep_alive:
             await self.close()
-        return {"status": status, "body": body, "latency": end - start, "ttfb": (first or end) - start}
+        result = {"status": status, "body": body, "latency": end - start, "ttfb": (first or end) - start}
+        if content is not None:
+            result["first_content"] = content - start
+        return result
 
     async def close(self) -> None:
         if self.streams is not None:

@@ -62,6 +62,8 @@ def summarize(answer: dict) -> dict:
         "p50_ms": percentile(latencies, 50) * 1000,
         "p99_ms": percentile(latencies, 99) * 1000,
         "ttfb_p50_ms": percentile([result["ttfb"] for result in done], 50) * 1000,
+        "content_p50_ms": percentile([r["first_content"] for r in done if "first_content" in r], 50) * 1000,
+        "content_p99_ms": percentile([r["first_content"] for r in done if "first_content" in r], 99) * 1000,
         "cpu_s": answer["cpu"],
         "cpu_per_req_ms": answer["cpu"] / max(len(results), 1) * 1000,
         "cpu_per_chunk_us": answer["cpu"] / max(chunks, 1) * 1e6,

@@ -52,6 +52,10 @@ def clean_environ(emulator):
     os.environ.update(saved)
 
 
+# BEDROCK_CLIENT=boto3 runs the whole suite on boto3's own client instead of the lean one.
+BEDROCK_CLIENT = os.environ.get("BEDROCK_CLIENT", "lean")
+
+
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory) -> Settings:
     return Settings(
@@ -59,6 +63,7 @@ def settings(tmp_path_factory) -> Settings:
         aws_region="us-east-1",
         bedrock_max_attempts=1,
         data_dir=str(tmp_path_factory.mktemp("data")),
+        bedrock_client=BEDROCK_CLIENT,
     )
 
 
@@ -99,6 +104,9 @@ class EmulatorControl:
 
     def open_streams(self) -> int:
         return self._call("/_emulator/stats")["open_streams"]
+
+    def signers(self) -> list[str]:
+        return self._call("/_emulator/signers")
 
     def requests(self, limit: int = 1) -> list[dict]:
         return self._call(f"/_emulator/requests?limit={limit}")

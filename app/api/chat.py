@@ -13,7 +13,7 @@ from app.api.services import bedrock, catalogue, settings
 from app.api.upstream import converse_events
 from app.converter.chat_request import openai_to_converse
 from app.converter.chat_response import converse_to_openai
-from app.converter.chat_stream import converse_stream_to_chunks
+from app.converter.chat_stream import converse_stream_to_chunk_batches
 from app.errors import InvalidRequestError
 from app.exchange import current as current_exchange
 from app.images import ImageLoader
@@ -44,8 +44,8 @@ def create_chat_completion(deployment: str | None = None) -> Response:
         return jsonify(converse_to_openai(bedrock().converse(call.kwargs), **ids))
     include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
     events = converse_events(model, call)
-    chunks = converse_stream_to_chunks(events, include_usage=include_usage, **ids)
-    return stream_response(start_stream(chunks, events))
+    batches = converse_stream_to_chunk_batches(events.batches(), include_usage=include_usage, **ids)
+    return stream_response(start_stream(batches, events))
 
 
 @lru_cache(maxsize=8)

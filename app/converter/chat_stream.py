@@ -36,20 +36,25 @@ def converse_stream_to_chunks(
     """Yield the chunks for one streamed answer; a usage chunk last when asked for."""
     stream = _ChunkStream(model, call, completion_id, created, include_usage)
     for event in events:
-        if "contentBlockDelta" in event:
-            chunk = stream.delta(event["contentBlockDelta"])
-            if chunk is not None:
-                yield chunk
-        elif "contentBlockStart" in event:
-            chunk = stream.block_start(event["contentBlockStart"])
-            if chunk is not None:
-                yield chunk
-        elif "messageStart" in event:
-            yield stream.chunk({"role": "assistant", "content": ""})
-        elif "messageStop" in event:
-            yield from stream.stop(event["messageStop"])
-        elif "metadata" in event and include_usage:
-            yield stream.usage_chunk(event["metadata"].get("usage") or {})
+        yield from stream.feed(event)
+
+
+def converse_stream_to_chunk_batches(
+    batches: Iterable[list[dict]],
+    *,
+    model: str,
+    call: ConverseCall,
+    completion_id: str,
+    created: int,
+    include_usage: bool,
+) -> Iterator[list[dict]]:
+    """The same chunks, a list per batch of events that arrived together (empty lists skipped)."""
+    stream = _ChunkStream(model, call, completion_id, created, include_usage)
+    feed = stream.feed
+    for batch in batches:
+        chunks = [chunk for event in batch for chunk in feed(event)]
+        if chunks:
+            yield chunks
 
 
 class _ChunkStream:
@@ -68,6 +73,22 @@ class _ChunkStream:
         self.block_reasoning: dict[int, list[str]] = {}
         self.held_text: list[str] | None = [] if call.structured_tool else None
         self.structured_seen = False
+
+    def feed(self, event: dict) -> list[dict]:
+        """The chunks one event makes (usually one, sometimes none or two)."""
+        if "contentBlockDelta" in event:
+            chunk = self.delta(event["contentBlockDelta"])
+            return [chunk] if chunk is not None else []
+        if "contentBlockStart" in event:
+            chunk = self.block_start(event["contentBlockStart"])
+            return [chunk] if chunk is not None else []
+        if "messageStart" in event:
+            return [self.chunk({"role": "assistant", "content": ""})]
+        if "messageStop" in event:
+            return list(self.stop(event["messageStop"]))
+        if "metadata" in event and self.include_usage:
+            return [self.usage_chunk(event["metadata"].get("usage") or {})]
+        return []
 
     def chunk(self, delta: dict, finish: str | None = None) -> dict:
         chunk = {

@@ -46,7 +46,9 @@ ROUTES = [
     ("POST", r"/_emulator/reset", lambda s, r, m: _reset(s)),
     ("GET", r"/_emulator/stats", lambda s, r, m: json_response(s.stats())),
     ("GET", r"/_emulator/requests", lambda s, r, m: _requests_log(s, r)),
+    ("GET", r"/_emulator/signers", lambda s, r, m: json_response(s.signers())),
 ]
+SIGNER = re.compile(r"Credential=([^/,\s]+)/")
 COMPILED = [(method, re.compile(pattern), handler) for method, pattern, handler in ROUTES]
 
 
@@ -64,6 +66,9 @@ class EmulatorApp:
     def dispatch(self, request: Request) -> Response:
         # WSGI servers decode %2F in PATH_INFO; unquote again in case one did not.
         path = unquote(request.path)
+        signer = SIGNER.search(request.headers.get("Authorization", ""))
+        if signer:
+            self.state.signed_by(signer.group(1))
         for method, pattern, handler in COMPILED:
             match = pattern.fullmatch(path)
             if match and request.method == method:

@@ -32,6 +32,7 @@ class EmulatorState:
             self._faults: Counter = Counter()
             self._log: deque = deque(maxlen=LOG_SIZE)
             self._cache: OrderedDict = OrderedDict()
+            self._signers: deque = deque(maxlen=LOG_SIZE)
 
     def record(self, operation: str, model_id: str | None, body) -> None:
         """Count one received request and append it to the request log."""
@@ -39,6 +40,15 @@ class EmulatorState:
         with self._lock:
             self._calls[operation] += 1
             self._log.append(entry)
+
+    def signed_by(self, access_key: str) -> None:
+        """Remember which access key signed a request (credential refresh is visible here)."""
+        with self._lock:
+            self._signers.append(access_key)
+
+    def signers(self) -> list[str]:
+        with self._lock:
+            return list(self._signers)
 
     def stream_opened(self) -> None:
         with self._lock:

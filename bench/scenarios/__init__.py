@@ -23,6 +23,7 @@ class Context:
     emulator: Emulator
     profile_dir: Path | None = None  # with py_spy: record the workers during every gateway load
     py_spy: str = ""
+    gateway_env: dict = field(default_factory=dict)  # extra gateway settings (BEDROCK_CLIENT=boto3)
     scenario: str = ""
     rows: list[Row] = field(default_factory=list)
     raw: dict = field(default_factory=dict)
@@ -32,7 +33,7 @@ class Context:
     @property
     def connections(self) -> int:
         """Worker connections and Bedrock pool size: enough for the largest scenario."""
-        return self.plan.slow_streams + 64
+        return max(self.plan.slow_streams, *self.plan.burst_streams) + 64
 
     def gateway(self, workers: int = 1) -> Gateway:
         if workers not in self._gateways:
@@ -41,7 +42,7 @@ class Context:
 
     def fresh_gateway(self, workers: int = 1) -> Gateway:
         """A new gateway of its own, warmed; the caller stops it."""
-        gateway = Gateway(self.emulator, workers, self.connections)
+        gateway = Gateway(self.emulator, workers, self.connections, **self.gateway_env)
         gateway.warm()
         return gateway
 

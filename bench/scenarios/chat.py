@@ -7,7 +7,7 @@ from bench.scenarios import Context, chat_request, converse_kwargs, intact_row, 
 
 HEALTH = {"method": "GET", "path": "/health"}
 ADDED_P50_MS = 2.0
-CPU_RATIO = 1.5
+CPU_RATIO = 1.0
 
 
 def run(ctx: Context) -> None:

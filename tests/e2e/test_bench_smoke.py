@@ -20,6 +20,7 @@ SCENARIOS = {
     "4": "embeddings",
     "5": "GET /models",
     "6": "cold start",
+    "7": "burst",
     "8": "responses stream",
 }
 

@@ -93,3 +93,14 @@ def test_image_size_cannot_exceed_what_bedrock_accepts():
     assert Settings.from_env({**BASE, "IMAGE_MAX_BYTES": "1000000"}).image_max_bytes == 1_000_000
     with pytest.raises(ConfigError, match="at most 3750000"):
         Settings.from_env({**BASE, "IMAGE_MAX_BYTES": "5000000"})
+
+
+@pytest.mark.parametrize(("raw", "expected"), [(None, "lean"), ("boto3", "boto3"), (" LEAN ", "lean")])
+def test_bedrock_client_is_lean_unless_boto3_is_asked_for(raw, expected):
+    environ = BASE if raw is None else {**BASE, "BEDROCK_CLIENT": raw}
+    assert Settings.from_env(environ).bedrock_client == expected
+
+
+def test_an_unknown_bedrock_client_is_a_config_error():
+    with pytest.raises(ConfigError, match="BEDROCK_CLIENT='requests': must be lean or boto3"):
+        Settings.from_env({**BASE, "BEDROCK_CLIENT": "requests"})
