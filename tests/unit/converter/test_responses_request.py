@@ -351,3 +351,17 @@ class TestRefusals:
         with pytest.raises(InvalidRequestError) as caught:
             kwargs(body)
         assert caught.value.param == param
+
+
+class TestCaching:
+    def test_prompt_cache_key_adds_cache_points_for_models_with_prompt_caching(self):
+        body = {"input": "Hi", "instructions": "Rules.", "tools": [WEATHER], "prompt_cache_key": "session-1"}
+        result = kwargs(body, CLAUDE)
+        point = {"cachePoint": {"type": "default"}}
+        assert result["system"] == [{"text": "Rules."}, point]
+        assert result["toolConfig"]["tools"] == [spec("get_weather"), point]
+        assert result["messages"] == [{"role": "user", "content": [{"text": "Hi"}, point]}]
+
+    def test_models_without_prompt_caching_get_no_cache_points(self):
+        body = {"input": "Hi", "instructions": "Rules.", "prompt_cache_key": "session-1"}
+        assert kwargs(body, CUSTOM_MODEL)["system"] == [{"text": "Rules."}]
