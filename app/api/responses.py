@@ -10,7 +10,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
@@ -70,7 +70,7 @@ def create_response() -> Response:
         store=keep,
         previous_response_id=body.get("previous_response_id"),
     )
-    save = (lambda response: store.put(new_record(response, items, owner))) if keep else None
+    save = partial(_save, store, items, owner) if keep else None
     with as_openai_errors():
         if not body.get("stream"):
             response = converse_to_response(bedrock().converse(translation.call.kwargs), context)
@@ -124,14 +124,19 @@ def _history(previous_id: str | None, store: ResponseStore, owner: str | None) -
     return store.previous(previous_id, owner).history()
 
 
+def _save(store: ResponseStore, items: list[dict], owner: str, response: dict) -> None:
+    """Keep ``response``; a store failure costs the client its chain, never the answer."""
+    try:
+        store.put(new_record(response, items, owner))
+    except GatewayError as exc:
+        log.warning("response %s not stored: %s", response["id"], exc.message)
+
+
 def _saving(events: Iterator[dict], save: Callable[[dict], None] | None) -> Iterator[dict]:
     """Store the finished response before its terminal event goes out (a failed one is not kept)."""
     for event in events:
         if save is not None and event["type"] in ("response.completed", "response.incomplete"):
-            try:
-                save(event["response"])
-            except GatewayError as exc:
-                log.warning("response %s not stored: %s", event["response"]["id"], exc.message)
+            save(event["response"])
         yield event
 
 

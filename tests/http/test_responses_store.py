@@ -103,3 +103,9 @@ def test_with_no_store_responses_report_store_false(make_app):
         )
         assert (follow.status_code, follow.get_json()["error"]["param"]) == (400, "previous_response_id")
         assert client.get(f"{URL}/{response['id']}", headers=AUTH).status_code == 404
+
+
+def test_an_unreachable_store_costs_the_chain_not_the_answer(make_app, s3):
+    with make_app(responses_store="s3://gw-absent/responses").test_client() as client:
+        assert create(client, input="Hi")["output"][0]["content"][0]["text"] == "Echo: Hi"
+        assert streamed(client, input="Hi")["status"] == "completed"
