@@ -110,3 +110,16 @@ def test_the_readme_agents_sdk_snippet_runs_as_written(gateway_url):
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout == "Echo: What is the weather in Paris?\n"
+
+
+def test_codex_applies_a_patch_through_its_custom_tool(codex, tmp_path):
+    # gpt-* names reach DEFAULT_MODEL: Codex then uses its own metadata and offers apply_patch
+    # as a free-form custom tool.
+    patch = "*** Begin Patch\\n*** Add File: hello.txt\\n+hello\\n*** End Patch\\n"
+    events = codex(f'@@tool apply_patch {{"input": "{patch}"}}', "gpt-5.5", "low")
+    changes = _items(events, "file_change")
+    assert [(c["status"], [change["kind"] for change in c["changes"]]) for c in changes] == [
+        ("completed", ["add"])
+    ]
+    assert (tmp_path / "work" / "hello.txt").read_text() == "hello\n"
+    assert _items(events, "agent_message")[0]["text"].endswith("A hello.txt")
