@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -123,3 +124,12 @@ def test_codex_applies_a_patch_through_its_custom_tool(codex, tmp_path):
     ]
     assert (tmp_path / "work" / "hello.txt").read_text() == "hello\n"
     assert _items(events, "agent_message")[0]["text"].endswith("A hello.txt")
+
+
+def test_codex_retries_after_a_mid_stream_throttle_and_completes(codex):
+    fault = f"@@fault ThrottlingException when=midstream after=2 times=1 id={uuid.uuid4().hex}"
+    events = codex(f"@@words 5\n{fault}")
+    retries = [e["message"] for e in events if e["type"] == "error"]
+    assert len(retries) == 1 and "Please try again in 1s." in retries[0]
+    assert [item["text"] for item in _items(events, "agent_message")] == ["word1 word2 word3 word4 word5"]
+    assert events[-1]["type"] == "turn.completed"
