@@ -78,8 +78,8 @@ def create_response() -> Response:
                 save(response)
             return jsonify(response)
         upstream = converse_events(model, translation.call)
-        events = ResponsesStream(context, current_exchange()).events(upstream)
-        return stream_response(start_stream(_saving(events, save), upstream), RESPONSES)
+        batches = ResponsesStream(context, current_exchange()).batches(upstream.batches())
+        return stream_response(start_stream(_saving(batches, save), upstream), RESPONSES)
 
 
 @bp.get("/responses/<response_id>", strict_slashes=False)
@@ -132,12 +132,13 @@ def _save(store: ResponseStore, items: list[dict], owner: str, response: dict) -
         log.warning("response %s not stored: %s", response["id"], exc.message)
 
 
-def _saving(events: Iterator[dict], save: Callable[[dict], None] | None) -> Iterator[dict]:
+def _saving(batches: Iterator[list[dict]], save: Callable[[dict], None] | None) -> Iterator[list[dict]]:
     """Store the finished response before its terminal event goes out (a failed one is not kept)."""
-    for event in events:
-        if save is not None and event["type"] in ("response.completed", "response.incomplete"):
-            save(event["response"])
-        yield event
+    for batch in batches:
+        last = batch[-1]
+        if save is not None and last["type"] in ("response.completed", "response.incomplete"):
+            save(last["response"])
+        yield batch
 
 
 def _limit(raw: str | None) -> int:

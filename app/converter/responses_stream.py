@@ -17,7 +17,7 @@ with structured output, text is held until it is clear whether the schema tool i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from app.converter.openai_errors import stream_failure
 from app.converter.responses_items import FUNCTION, call_item
@@ -58,36 +58,53 @@ class ResponsesStream:
 
     # -- the event stream ----------------------------------------------------------
 
-    def events(self, upstream: Iterator[dict]) -> Iterator[dict]:
-        first = next(upstream, None)  # an error here is raised before the first byte
-        yield self._event("response.created", response=self._snapshot())
-        yield self._event("response.in_progress", response=self._snapshot())
+    def events(self, upstream: Iterable[dict]) -> Iterator[dict]:
+        """One event at a time, from Bedrock's events one at a time."""
+        for batch in self.batches([event] for event in upstream):
+            yield from batch
+
+    def batches(self, upstream: Iterable[list[dict]]) -> Iterator[list[dict]]:
+        """The events for each batch of Bedrock events that arrived together (none: skipped)."""
+        source = iter(upstream)
+        first = next(source, [])  # an error here is raised before the first byte
+        out = [
+            self._event("response.created", response=self._snapshot()),
+            self._event("response.in_progress", response=self._snapshot()),
+        ]
         try:
-            if first is not None:
-                yield from self._on(first)
-            for event in upstream:
-                # The hot path: one more text delta of the open message.
-                block = event.get("contentBlockDelta")
-                if block is not None and self.kind == "message":
-                    text = block["delta"].get("text")
-                    if text:
-                        self.text.append(text)
-                        yield {
-                            "type": "response.output_text.delta",
-                            "sequence_number": self.sequence,
-                            "item_id": self.message_id,
-                            "output_index": len(self.items),
-                            "content_index": 0,
-                            "delta": text,
-                            "logprobs": [],
-                        }
-                        self.sequence += 1
-                        continue
-                yield from self._on(event)
+            for event in first:
+                out.extend(self._on(event))
+            yield out
+            out = []
+            for batch in source:
+                for event in batch:
+                    # The hot path: one more text delta of the open message.
+                    block = event.get("contentBlockDelta")
+                    if block is not None and self.kind == "message":
+                        text = block["delta"].get("text")
+                        if text:
+                            self.text.append(text)
+                            out.append(
+                                {
+                                    "type": "response.output_text.delta",
+                                    "sequence_number": self.sequence,
+                                    "item_id": self.message_id,
+                                    "output_index": len(self.items),
+                                    "content_index": 0,
+                                    "delta": text,
+                                    "logprobs": [],
+                                }
+                            )
+                            self.sequence += 1
+                            continue
+                    out.extend(self._on(event))
+                if out:
+                    yield out
+                    out = []
         except GatewayError as exc:
-            yield self._event("response.failed", response=self._failed(exc))
+            yield [*out, self._event("response.failed", response=self._failed(exc))]
             return
-        yield from self._finish()
+        yield list(self._finish())
 
     def _event(self, kind: str, **fields) -> dict:
         event = {"type": kind, "sequence_number": self.sequence, **fields}

@@ -160,7 +160,12 @@ class TestEventOrder:
             raise error
 
         events = stream(failing())
-        assert shape(events)[-1] == ("response.failed",)
+        assert [e["sequence_number"] for e in events] == list(range(len(events)))
+        assert shape(events)[-3:] == [
+            ("response.content_part.added", 0, 0),
+            ("response.output_text.delta", 0, 0),
+            ("response.failed",),
+        ]
         assert events[-1]["response"]["error"] == {"code": code, "message": message}
         assert events[-1]["response"]["status"] == "failed"
 
