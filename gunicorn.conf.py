@@ -63,6 +63,18 @@ def on_starting(server) -> None:
         raise SystemExit("gunicorn.conf.py: preload_app breaks gevent's monkey-patching; remove --preload")
 
 
+def when_ready(server) -> None:
+    """Limits and usage kept in ``memory://`` are each worker's own: say so when there are several."""
+    uri = os.environ.get("RATE_LIMIT_STORAGE_URI", "").strip() or "memory://"
+    if server.cfg.workers > 1 and uri.startswith("memory"):
+        server.log.warning(
+            "RATE_LIMIT_STORAGE_URI is memory://: each of the %d workers counts per-key limits and "
+            "usage on its own (a limit of 60 rpm lets through up to %d); set a redis:// URI to share them",
+            server.cfg.workers,
+            60 * server.cfg.workers,
+        )
+
+
 def _openai_error(sock, status_int: int, reason: str, mesg: str) -> None:
     """Errors gunicorn answers itself (a 431 header, a 414 request line) as OpenAI JSON, not HTML."""
     error = {"message": f"{reason}: {mesg}" if mesg else reason, "type": "invalid_request_error"}

@@ -29,7 +29,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     # gevent before Flask, boto3 and ssl load, and pure modules import without them.
     from flask import Flask
 
-    from app import auth, bedrock, cors, exchange, payload_log, response_store
+    from app import auth, bedrock, cors, exchange, payload_log, rate_limits, response_store
     from app.api import bp as api_bp
     from app.api.health import bp as health_bp
     from app.catalogue import Catalogue
@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     client = bedrock.init_app(app, settings)
     app.extensions[CATALOGUE] = Catalogue(settings, client.list_models, region=client.region)
     auth.init_app(app, settings)
+    rate_limits.init_app(app, settings)
     response_store.init_app(app, settings)
     cors.init_app(app, settings)
     register_error_handlers(app)

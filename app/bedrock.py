@@ -16,6 +16,7 @@ import contextlib
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 
 import boto3
 import orjson
@@ -37,6 +38,7 @@ from app.bedrock_lean import LeanRuntimeClient, proxied
 from app.exchange import Exchange
 from app.exchange import current as current_exchange
 from app.settings import Settings
+from app.usage_estimate import estimate_converse_usage
 
 log = logging.getLogger(__name__)
 
@@ -119,9 +121,11 @@ class Bedrock:
         exchange = _exchange()
         with translate_errors():
             response = self.runtime.converse_stream(**kwargs)
+        deltas: list[dict] = []
         if exchange is not None:
             _observe_call(exchange, response)
-        return Events(response["stream"], exchange)
+            exchange.estimate_usage = partial(estimate_converse_usage, kwargs, deltas)
+        return Events(response["stream"], exchange, deltas)
 
     def invoke_model(self, model_id: str, body: dict) -> Invocation:
         with translate_errors():
@@ -178,11 +182,14 @@ class Events:
     """A Bedrock event stream, iterated inside the mapper; closing it releases the connection.
 
     Iterate it for one event at a time, or take ``batches()``: the events that arrived
-    together, so a relay can answer them with one write.
+    together, so a relay can answer them with one write. Each content delta is kept (a
+    reference, no copy) in ``deltas``, so a stream that ends before Bedrock's usage event
+    can still be counted offline.
     """
 
-    def __init__(self, stream, exchange: Exchange | None = None):
+    def __init__(self, stream, exchange: Exchange | None = None, deltas: list[dict] | None = None):
         self._stream, self._exchange = stream, exchange
+        self._deltas = deltas if deltas is not None else []
         self._flat: Iterator[dict] | None = None
 
     def __iter__(self) -> Events:
@@ -201,7 +208,9 @@ class Events:
                 for batch in source() if source else ([event] for event in self._stream):
                     if exchange is not None:
                         for event in batch:
-                            if "metadata" in event:
+                            if "contentBlockDelta" in event:
+                                self._deltas.append(event["contentBlockDelta"]["delta"])
+                            elif "metadata" in event:
                                 _observe_usage(exchange, event["metadata"].get("usage"))
                     yield batch
         finally:

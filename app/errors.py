@@ -15,7 +15,9 @@ rendered by the same function)::
     │   └── UnsupportedMediaTypeError (415, code unsupported_media_type)
     ├── AuthenticationError (401 authentication_error, code invalid_api_key)
     ├── PermissionDeniedError (403 permission_error)
-    ├── RateLimitError (429 rate_limit_error, Retry-After)
+    ├── RateLimitError (429 rate_limit_error, code rate_limit_exceeded, Retry-After)
+    │   └── InsufficientQuotaError (429 insufficient_quota, x-should-retry: false)
+    ├── RateLimitStoreUnavailableError (503, code rate_limit_store_unavailable)
     └── UpstreamError (502 server_error)
         ├── UpstreamUnavailableError (503)
         │   └── StoreUnavailableError (503, the response store failed)
@@ -25,6 +27,8 @@ Body: ``{"error": {"message", "type", "param", "code"}}``. On Anthropic's routes
 (``/messages``) the same errors render in Anthropic's envelope instead:
 ``{"type": "error", "error": {"type", "message"}, "request_id"}`` plus a ``request-id``
 header, with Anthropic's statuses (an unavailable upstream is 529 ``overloaded_error``).
+An error may carry response headers of its own (``x-ratelimit-*``, ``retry-after-ms``,
+``x-should-retry``).
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ class GatewayError(Exception):
         param: str | None = None,
         code: str | None = None,
         retry_after: int | None = None,
+        headers: dict[str, str] | None = None,
     ):
         super().__init__(message)
         self.message = message
@@ -63,6 +68,7 @@ class GatewayError(Exception):
         if code is not None:
             self.code = code
         self.retry_after = retry_after
+        self.headers = headers or {}
 
     def to_body(self) -> dict:
         return error_body(self.message, self.type, self.param, self.code)
@@ -135,6 +141,18 @@ class RateLimitError(GatewayError):
     status = 429
     type = "rate_limit_error"
     code = "rate_limit_exceeded"
+
+
+class InsufficientQuotaError(RateLimitError):
+    """A spent budget: retrying cannot help, and ``x-should-retry: false`` tells the SDKs so."""
+
+    type = "insufficient_quota"
+    code = "insufficient_quota"
+
+
+class RateLimitStoreUnavailableError(GatewayError):
+    status = 503
+    code = "rate_limit_store_unavailable"
 
 
 class UpstreamError(GatewayError):
@@ -219,6 +237,7 @@ def error_response(error: GatewayError) -> Response:
     response.status_code = status
     if error.retry_after is not None:
         response.headers["Retry-After"] = str(error.retry_after)
+    response.headers.update(error.headers)
     return response
 
 

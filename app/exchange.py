@@ -50,6 +50,10 @@ class Exchange:
     resolved_model: str | None = None  # the catalogue id it resolved to
     response_model: str | None = None  # the id Bedrock answered for
     usage: Usage | None = None  # None until Bedrock reports a count
+    # How to count a stream's tokens offline when it ends before Bedrock's count arrives
+    # (the client left, or an error cut it): set by the Bedrock call, run only then.
+    estimate_usage: Callable[[], Usage] | None = field(default=None, repr=False)
+    usage_estimated: bool = False
     finish_reason: str | None = None
     upstream_request_id: str | None = None
     attempts: int | None = None
@@ -60,6 +64,7 @@ class Exchange:
     ended_at: float | None = None
     disconnected: bool = False
     error_type: str | None = None
+    limit_store_errors: int = 0  # failed calls to the rate-limit store (served anyway when fail-open)
     _closers: list[Closer] = field(default_factory=list, repr=False)
     _closed: bool = field(default=False, repr=False)
 
@@ -93,11 +98,20 @@ class Exchange:
             return
         self._closed = True
         self.ended_at = time.monotonic()
+        if self.usage is None and self.streamed and self.estimate_usage is not None:
+            self._estimate()
         for closer in self._closers:
             try:
                 closer(self)
             except Exception:
                 log.exception("a request closer failed")
+
+    def _estimate(self) -> None:
+        try:
+            self.usage = self.estimate_usage()
+            self.usage_estimated = True
+        except Exception:
+            log.exception("could not count the tokens of an unfinished stream")
 
 
 def current() -> Exchange:

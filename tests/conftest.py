@@ -118,3 +118,12 @@ def bedrock_emulator(emulator) -> EmulatorControl:
     control = EmulatorControl(emulator.url)
     control.reset()
     return control
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A Redis shared by the tests of a session; tests use their own key names."""
+    from tests.redis_server import running_redis
+
+    with running_redis() as server:
+        yield server

@@ -8,13 +8,17 @@ embeddings are also served at ``/deployments/<model>/...``, the paths Azure Open
 
 from flask import Blueprint
 
-from app.api import chat, embeddings, messages, models, responses
+from app.api import chat, embeddings, messages, models, responses, usage
 from app.auth import require_api_key
+from app.rate_limits import enforce_limits, expose_limit_headers
 
 bp = Blueprint("api", __name__)
 bp.before_request(require_api_key)
+bp.before_request(enforce_limits)
+bp.after_request(expose_limit_headers)
 bp.register_blueprint(chat.bp)
 bp.register_blueprint(embeddings.bp)
 bp.register_blueprint(messages.bp)
 bp.register_blueprint(models.bp)
 bp.register_blueprint(responses.bp)
+bp.register_blueprint(usage.bp)

@@ -2,6 +2,7 @@
 
 import hashlib
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -9,6 +10,7 @@ from app.auth import load_keys
 from app.keys import ApiKey, KeyRegistry, digest_of, parse_registry
 from app.settings import ConfigError, Settings
 
+ROOT = Path(__file__).resolve().parents[2]
 SHA = hashlib.sha256(b"sk-hashed").hexdigest()
 
 
@@ -158,3 +160,23 @@ def test_a_failed_reload_keeps_the_current_keys():
 )
 def test_disabled_and_expired_keys_are_inactive(key, active):
     assert key.is_active(datetime(2026, 11, 30, tzinfo=UTC)) is active
+
+
+def readme_block(after: str, language: str) -> str:
+    text = (ROOT / "README.md").read_text()
+    start = text.index(f"```{language}\n", text.index(after)) + len(language) + 4
+    return text[start : text.index("```", start)]
+
+
+def test_the_readmes_three_team_registry_loads_as_described(tmp_path):
+    registry = tmp_path / "teams.json"
+    registry.write_text(readme_block("`teams.json`:", "json"))
+    keys = {key.name: key for key in load_keys(Settings(api_keys_file=str(registry)))}
+    assert list(keys) == ["search", "support-bot", "data-science"]
+    assert KeyRegistry(lambda: tuple(keys.values())).identify("sk-search-team-0001").name == "search"
+    assert (keys["search"].rpm, keys["search"].max_parallel, keys["support-bot"].tokens_per_day) == (
+        600,
+        8,
+        2000000,
+    )
+    assert (keys["data-science"].models, keys["data-science"].has_limits) == (None, False)

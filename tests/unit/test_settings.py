@@ -104,3 +104,38 @@ def test_bedrock_client_is_lean_unless_boto3_is_asked_for(raw, expected):
 def test_an_unknown_bedrock_client_is_a_config_error():
     with pytest.raises(ConfigError, match="BEDROCK_CLIENT='requests': must be lean or boto3"):
         Settings.from_env({**BASE, "BEDROCK_CLIENT": "requests"})
+
+
+def test_a_registry_alone_is_a_key_source():
+    assert Settings.from_env({"API_KEYS_JSON": '{"keys": []}'}).api_keys_json == '{"keys": []}'
+
+
+@pytest.mark.parametrize(
+    ("env", "problem"),
+    [
+        ({"KEYS_REFRESH_SECONDS": "0.5"}, "KEYS_REFRESH_SECONDS='0.5': must be 0 (never) or at least 1"),
+        (
+            {"RATE_LIMIT_STORAGE_URI": "memcached://cache:11211"},
+            "RATE_LIMIT_STORAGE_URI=<redacted>: must be memory:// or a redis URI "
+            "(redis, rediss, redis+unix, redis+cluster, redis+sentinel)",
+        ),
+        ({"RATE_LIMIT_FAIL_OPEN": "perhaps"}, "RATE_LIMIT_FAIL_OPEN='perhaps': expected true or false"),
+    ],
+)
+def test_key_and_limit_settings_are_checked(env, problem):
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env({**BASE, **env})
+    assert caught.value.problems == [problem]
+
+
+def test_limit_settings_default_to_one_process_and_failing_open():
+    settings = Settings.from_env(BASE)
+    assert (
+        settings.rate_limit_storage_uri,
+        settings.rate_limit_fail_open,
+        settings.keys_refresh_seconds,
+    ) == (
+        "memory://",
+        True,
+        0.0,
+    )
