@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 
 from soak import procfs, servers
-from soak.workload import Call, plan
+from soak.workload import Call, one_of_each, plan
 
 API_KEY = "sk-soak"
 
@@ -161,7 +161,10 @@ def _measured(options: Options, gateway: servers.Server, emulator: servers.Serve
     started = footprint(gateway, emulator)
     calls = plan(options.warmup + options.requests, options.seed)
     deadline = time.monotonic() + options.duration
-    warm = asyncio.run(drive(gateway.url, calls[: options.warmup], options.concurrency, deadline))
+    # Every kind once first: what loads lazily (the offline tokenizer that counts an abandoned
+    # stream) then belongs to the baseline, and growth afterwards means a leak.
+    warmup = one_of_each() + calls[: options.warmup]
+    warm = asyncio.run(drive(gateway.url, warmup, options.concurrency, deadline))
     after_warmup = footprint(gateway, emulator)
     main = asyncio.run(drive(gateway.url, calls[options.warmup :], options.concurrency, deadline))
     open_streams = settled_open_streams(emulator.url)

@@ -165,6 +165,11 @@ KINDS: dict[str, tuple[int, Callable[[int], Call]]] = {
 }  # fmt: skip
 
 
+def one_of_each() -> list[Call]:
+    """One call of every kind, so that what loads on first use is in a warm-up's baseline."""
+    return [make(n) for n, (_, make) in enumerate(KINDS.values())]
+
+
 def plan(count: int, seed: int) -> list[Call]:
     """``count`` calls drawn from the weighted mix, reproducibly."""
     rng = random.Random(seed)
