@@ -62,8 +62,20 @@ class ModelInfo:
     def is_chat(self) -> bool:
         return "TEXT" in self.output_modalities
 
-    def to_openai(self) -> dict:
-        return {"id": self.id, "object": "model", "created": self.created, "owned_by": "bedrock"}
+    def to_listing(self, model_id: str | None = None) -> dict:
+        """One model object for OpenAI clients (id, object, created, owned_by) and Anthropic
+        clients (id, type, display_name, created_at) alike; ``model_id`` names it otherwise."""
+        model_id = model_id or self.id
+        created_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.created))
+        return {
+            "id": model_id,
+            "object": "model",
+            "created": self.created,
+            "owned_by": "bedrock",
+            "type": "model",
+            "display_name": model_id,
+            "created_at": created_at,
+        }
 
 
 def created_from_id(model_id: str, fallback: int) -> int:
@@ -197,7 +209,12 @@ class Catalogue:
             raise ModelNotFoundError(requested)
         return model
 
-    def resolve_anthropic(self, requested: str) -> tuple[ModelInfo, bool]:
+    def anthropic_names(self) -> dict[str, ModelInfo]:
+        """Every Anthropic name the catalogue offers (``claude-sonnet-4-5``), and its model."""
+        index = self._current_index()
+        return {name: index[target] for name, target in self._anthropic_names.items() if target in index}
+
+    def resolve_anthropic(self, requested: str, *, purpose: str = "chat") -> tuple[ModelInfo, bool]:
         """The model behind an Anthropic name (or any id ``resolve`` takes), and whether the
         name asked for the 1M-token context (``[1m]``)."""
         name, one_million = split_one_million(requested)
@@ -206,7 +223,7 @@ class Catalogue:
             self._lookup(name)  # loads the catalogue, and with it the names, if it is stale
             target = self._anthropic_names.get(name, name)
         try:
-            return self.resolve(target), one_million
+            return self.resolve(target, purpose=purpose), one_million
         except ModelNotFoundError:
             raise ModelNotFoundError(requested) from None
 

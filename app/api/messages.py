@@ -28,6 +28,7 @@ from app.converter.messages_request import messages_to_converse
 from app.converter.messages_response import Usage, converse_to_message, message_id
 from app.converter.messages_sources import inline_url_sources
 from app.converter.messages_stream import converse_stream_to_events
+from app.converter.messages_system import hoist_system_messages
 from app.errors import InvalidRequestError, PermissionDeniedError, request_id
 from app.exchange import Exchange
 from app.exchange import current as current_exchange
@@ -58,7 +59,7 @@ def expose_request_id(response: Response) -> Response:
 
 @bp.post("/messages", strict_slashes=False)
 def create_message() -> Response:
-    body = MESSAGES.load(json_body(max_bytes=MAX_REQUEST_BYTES))
+    body = hoist_system_messages(MESSAGES.load(json_body(max_bytes=MAX_REQUEST_BYTES)))
     model, one_million = _resolve(body["model"], "messages")
     if model.family.anthropic_body:
         return _invoke(body, model, _bedrock_body(body, model, one_million))
@@ -67,7 +68,7 @@ def create_message() -> Response:
 
 @bp.post("/messages/count_tokens", strict_slashes=False)
 def count_tokens() -> Response:
-    body = COUNT_TOKENS.load(json_body(max_bytes=MAX_REQUEST_BYTES))
+    body = hoist_system_messages(COUNT_TOKENS.load(json_body(max_bytes=MAX_REQUEST_BYTES)))
     model, one_million = _resolve(body["model"], "count_tokens")
     if model.family.anthropic_body:
         count_input = invoke_count_input(_bedrock_body(body, model, one_million))

@@ -12,7 +12,8 @@ from marshmallow import INCLUDE, Schema, fields, validate
 
 from app.schemas.fields import StrictBoolean, StringOr
 
-ROLES = ("user", "assistant")
+# Claude Code also sends "system" messages mid-conversation (app.converter.messages_system).
+ROLES = ("user", "assistant", "system")
 TOOL_CHOICES = ("auto", "any", "tool", "none")
 THINKING_TYPES = ("enabled", "disabled", "adaptive")
 

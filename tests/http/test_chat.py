@@ -6,9 +6,7 @@ translation is asserted end to end on whole values; other directives script the 
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
 import time
 
 import pytest
@@ -274,34 +272,6 @@ def test_base64_images_arrive_as_image_bytes_in_the_format_of_their_content(clie
     assert sent["messages"] == [
         turn("user", text("What is this?\n@@echo"), {"image": {"format": fmt, "source": {"bytes": b64(raw)}}})
     ]
-
-
-@pytest.fixture
-def image_server():
-    """A local HTTP server with one PNG at /cat.png and a redirect to it at /go."""
-    body = png_bytes(3, 3)
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            if self.path == "/go":
-                self.send_response(302)
-                self.send_header("Location", "/cat.png")
-                self.end_headers()
-                return
-            self.send_response(200 if self.path == "/cat.png" else 404)
-            self.send_header("Content-Type", "image/png")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}", body
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.mark.parametrize("path", ["/cat.png", "/go"])

@@ -10,6 +10,14 @@ from tests.conftest import API_KEY
 
 HEADERS = {"x-api-key": API_KEY, "anthropic-version": "2023-06-01"}
 NOVA = "amazon.nova-pro-v1:0"
+# The events of the text block "Echo: Hello there", one delta a word.
+ECHO_HELLO_THERE = [
+    "content_block_start",
+    "content_block_delta",
+    "content_block_delta",
+    "content_block_delta",
+    "content_block_stop",
+]
 
 
 def post(client, body: dict, path: str = "/v1/messages", headers: dict | None = None):
@@ -125,11 +133,7 @@ class TestConverse:
         events = sse_events(response)
         assert [name for name, _ in events] == [
             "message_start",
-            "content_block_start",
-            "content_block_delta",
-            "content_block_delta",
-            "content_block_delta",
-            "content_block_stop",
+            *ECHO_HELLO_THERE,
             "message_delta",
             "message_stop",
         ]
@@ -177,7 +181,7 @@ class TestErrors:
             ({"model": NOVA, "messages": [{"role": "user", "content": "hi"}]}, "max_tokens"),
             (message(max_tokens="many"), "max_tokens"),
             (
-                {"model": NOVA, "max_tokens": 10, "messages": [{"role": "system", "content": "hi"}]},
+                {"model": NOVA, "max_tokens": 10, "messages": [{"role": "tool", "content": "hi"}]},
                 "messages[0].role",
             ),
             ({"model": NOVA, "max_tokens": 10, "messages": []}, "messages"),

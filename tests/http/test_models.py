@@ -29,12 +29,24 @@ def test_lists_chat_models_and_profiles_in_openai_shape(listed):
         "anthropic.claude-v2:1",
         APP_ARN,
     } <= set(ids)
-    assert listed["data"][0] == {
+    first = listed["data"][0]
+    assert first == {
         "id": ids[0],
         "object": "model",
-        "created": listed["data"][0]["created"],
+        "created": first["created"],
         "owned_by": "bedrock",
+        "type": "model",
+        "display_name": ids[0],
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(first["created"])),
     }
+
+
+def test_the_list_also_serves_anthropic_clients(listed):
+    ids = [model["id"] for model in listed["data"]]
+    assert {"claude-sonnet-4-5", "claude-sonnet-4-5-20250929", "claude-opus-4-6", "claude-haiku-4-5"} <= set(
+        ids
+    )
+    assert (listed["has_more"], listed["first_id"], listed["last_id"]) == (False, ids[0], ids[-1])
 
 
 @pytest.mark.parametrize(
