@@ -32,14 +32,18 @@ class KeyCatalogue:
             raise ModelNotFoundError(requested)
         return model
 
-    def resolve_anthropic(self, requested: str) -> tuple[ModelInfo, bool]:
-        model, one_million = self._catalogue.resolve_anthropic(requested)
+    def resolve_anthropic(self, requested: str, *, purpose: str = "chat") -> tuple[ModelInfo, bool]:
+        model, one_million = self._catalogue.resolve_anthropic(requested, purpose=purpose)
         if not allows(self._patterns, requested, model):
             raise ModelNotFoundError(requested)
         return model, one_million
 
     def list_models(self) -> list[ModelInfo]:
         return [model for model in self._catalogue.list_models() if allows(self._patterns, model.id, model)]
+
+    def anthropic_names(self) -> dict[str, ModelInfo]:
+        names = self._catalogue.anthropic_names()
+        return {name: model for name, model in names.items() if allows(self._patterns, name, model)}
 
     def alias_target(self, requested: str, purpose: str) -> str:
         return self._catalogue.alias_target(requested, purpose)

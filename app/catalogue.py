@@ -196,12 +196,14 @@ class Catalogue:
         return [index[model_id] for model_id in self._listed if model_id in index]
 
     def resolve(self, requested: str, *, purpose: str = "chat") -> ModelInfo:
-        """The model behind a requested id or alias, or ModelNotFoundError."""
+        """The model behind a requested id, alias or Anthropic name, or ModelNotFoundError."""
         target = self.alias_target(requested, purpose)
         model = self._lookup(target)
         if model is None:
             self._refresh(min_age=self._settings.model_refresh_interval)
             model = self._lookup(target)
+        if model is None and target in self._anthropic_names:
+            model = self._lookup(self._anthropic_names[target])
         if model is None and self._index is None:
             # Bedrock could never be listed: let it judge the id rather than refuse it here.
             return _guess(target, int(self._clock()), embedding=purpose == "embedding")
@@ -218,10 +220,7 @@ class Catalogue:
         """The model behind an Anthropic name (or any id ``resolve`` takes), and whether the
         name asked for the 1M-token context (``[1m]``)."""
         name, one_million = split_one_million(requested)
-        target = self._settings.anthropic_model_map.get(name)
-        if target is None:
-            self._lookup(name)  # loads the catalogue, and with it the names, if it is stale
-            target = self._anthropic_names.get(name, name)
+        target = self._settings.anthropic_model_map.get(name, name)
         try:
             return self.resolve(target, purpose=purpose), one_million
         except ModelNotFoundError:

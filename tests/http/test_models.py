@@ -106,3 +106,10 @@ def test_last_good_catalogue_survives_bedrock_going_away(make_app, monkeypatch):
     after = client.get("/v1/models", headers=AUTH)
     assert (after.status_code, after.get_json()) == (200, before)
     assert len(before["data"]) > 10
+
+
+def test_an_anthropic_name_from_the_list_works_for_chat_too(client):
+    body = {"model": "claude-haiku-4-5", "messages": [{"role": "user", "content": "Hello there"}]}
+    response = client.post("/v1/chat/completions", json=body, headers=AUTH)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["model"] == "claude-haiku-4-5"
