@@ -3,7 +3,8 @@
 The Anthropic-specific part: which fields and content blocks mean what. The rules Bedrock
 enforces whatever the dialect (turn order, tool pairing, signed thinking, cache points)
 live in ``app.converse``. Features a model lacks are ignored (thinking, cache_control,
-betas) or a clear 400 (typed tools, images for a text-only model).
+betas, a ``max_tokens`` above its own) or a clear 400 (typed tools, images for a text-only
+model).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def messages_to_converse(body: dict, model: ModelInfo, loader: Loader) -> Conver
     """Translate a validated Messages (or count_tokens) body for ``model``."""
     inference = inference_config(
         model,
-        max_tokens=body.get("max_tokens"),
+        max_tokens=_max_tokens(body.get("max_tokens"), model),
         temperature=body.get("temperature"),
         top_p=body.get("top_p"),
         stop=body.get("stop_sequences"),
@@ -48,6 +49,13 @@ def messages_to_converse(body: dict, model: ModelInfo, loader: Loader) -> Conver
         cache=_cache_plan(body),
     )
     return assemble(draft)
+
+
+def _max_tokens(requested: int | None, model: ModelInfo) -> int | None:
+    """Clients written for Claude ask for more than other models write (Claude Code: 32k-128k):
+    ``max_tokens`` is a cap, so it is lowered to the model's own."""
+    limit = model.family.max_output_tokens
+    return min(requested, limit) if requested is not None and limit is not None else requested
 
 
 def system_blocks(system: str | list[dict] | None) -> list[dict]:

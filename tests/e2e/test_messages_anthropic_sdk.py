@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 
 import anthropic
+import httpx
 import pytest
 
 from tests.conftest import API_KEY
+from tests.http.helpers_chat import open_streams_after
 
 pytestmark = pytest.mark.e2e
 
@@ -172,3 +174,21 @@ def test_models_list_in_anthropics_shape(client):
     ids = [model.id for model in client.models.list()]
     assert {CLAUDE, "claude-sonnet-4-5-20250929", "claude-haiku-4-5"} <= set(ids)
     assert client.models.retrieve(CLAUDE).type == "model"
+
+
+@MODELS
+def test_a_client_disconnect_releases_the_bedrock_stream(base_url, bedrock_emulator, model):
+    body = {
+        "model": model,
+        "max_tokens": 4096,
+        "stream": True,
+        "messages": [user("@@words 500\n@@latency token=20")],
+    }
+    headers = {"x-api-key": API_KEY, "anthropic-version": "2023-06-01"}
+    with httpx.stream("POST", base_url + "/v1/messages", json=body, headers=headers, timeout=10) as response:
+        lines = response.iter_lines()
+        deltas = 0
+        while deltas < 3:
+            deltas += next(lines).startswith("event: content_block_delta")
+        assert bedrock_emulator.open_streams() == 1
+    assert open_streams_after(bedrock_emulator) == 0

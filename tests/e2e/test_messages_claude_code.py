@@ -15,9 +15,10 @@ from tests.e2e.conftest import ROOT
 pytestmark = pytest.mark.e2e
 
 CLAUDE = ROOT / "tests" / "clients" / "node_modules" / ".bin" / "claude"
+needs_claude_code = pytest.mark.skipif(not CLAUDE.exists(), reason="npm has not installed tests/clients")
 
 
-def claude_code_env(base_url: str, home: str) -> dict[str, str]:
+def claude_code_env(base_url: str, home: str, model: str) -> dict[str, str]:
     """The variables the README gives for Claude Code, with telemetry and updates off."""
     keep = ("PATH", "LANG", "TMPDIR")
     return {
@@ -25,7 +26,7 @@ def claude_code_env(base_url: str, home: str) -> dict[str, str]:
         "HOME": home,
         "ANTHROPIC_BASE_URL": base_url,
         "ANTHROPIC_AUTH_TOKEN": API_KEY,
-        "ANTHROPIC_MODEL": "claude-opus-4-6",
+        "ANTHROPIC_MODEL": model,
         "ANTHROPIC_DEFAULT_HAIKU_MODEL": "claude-haiku-4-5",
         "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
         "DISABLE_TELEMETRY": "1",
@@ -34,22 +35,29 @@ def claude_code_env(base_url: str, home: str) -> dict[str, str]:
     }
 
 
-@pytest.mark.skipif(not CLAUDE.exists(), reason="Claude Code is not installed in tests/clients")
-def test_claude_code_answers_a_prompt_through_the_gateway(gateway_url, bedrock_emulator, tmp_path):
-    base_url = gateway_url.removesuffix("/v1")
+def run_claude(gateway_url: str, tmp_path, model: str) -> subprocess.CompletedProcess:
     home = tmp_path / "home"
     home.mkdir()
-    result = subprocess.run(
+    return subprocess.run(
         [str(CLAUDE), "-p", "Say hello there"],
-        env=claude_code_env(base_url, str(home)),
+        env=claude_code_env(gateway_url.removesuffix("/v1"), str(home), model),
         cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=180,
     )
+
+
+def bedrock_calls(emulator, prefix: str) -> list[dict]:
+    return [r for r in emulator.requests(limit=50) if r["operation"].startswith(prefix)]
+
+
+@needs_claude_code
+def test_claude_code_answers_a_prompt_on_claude(gateway_url, bedrock_emulator, tmp_path):
+    result = run_claude(gateway_url, tmp_path, "claude-opus-4-6")
     assert result.returncode == 0, result.stderr + result.stdout
     assert "hello there" in result.stdout.lower()
-    (call,) = [r for r in bedrock_emulator.requests(limit=50) if r["operation"].startswith("InvokeModel")]
+    (call,) = bedrock_calls(bedrock_emulator, "InvokeModel")
     assert (call["operation"], call["modelId"]) == (
         "InvokeModelWithResponseStream",
         "global.anthropic.claude-opus-4-6-v1",
@@ -61,3 +69,13 @@ def test_claude_code_answers_a_prompt_through_the_gateway(gateway_url, bedrock_e
     }  # fmt: skip
     assert "claude-code-20250219" not in call["body"]["anthropic_beta"]
     assert not any("x-anthropic-billing-header" in block["text"] for block in call["body"]["system"])
+
+
+@needs_claude_code
+def test_claude_code_answers_a_prompt_on_nova(gateway_url, bedrock_emulator, tmp_path):
+    result = run_claude(gateway_url, tmp_path, "amazon.nova-pro-v1:0")
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "hello there" in result.stdout.lower()
+    calls = bedrock_calls(bedrock_emulator, "Converse")
+    assert calls and {call["modelId"] for call in calls} == {"amazon.nova-pro-v1:0"}
+    assert not bedrock_calls(bedrock_emulator, "InvokeModel")
