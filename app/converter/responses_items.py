@@ -149,10 +149,17 @@ def _custom_schema() -> dict:
 
 
 def plan_tools(body: dict, box: Toolbox, model: ModelInfo) -> ToolPlan:
-    """The ToolPlan for ``tool_choice`` and ``text.format`` over the toolbox's tools."""
-    if box.specs:
-        require_tool_support(model, "tools")
-    plan = _choose(body.get("tool_choice"), box)
+    """The ToolPlan for ``tool_choice`` and ``text.format`` over the toolbox's tools.
+
+    A model without tools is not offered them (Codex offers tools on every request) unless
+    ``tool_choice`` insists, which is a 400; past calls then reach it as text.
+    """
+    choice = body.get("tool_choice")
+    if not model.family.tools:
+        if choice not in (None, "auto", "none"):
+            require_tool_support(model, "tool_choice")
+        box = Toolbox()
+    plan = _choose(choice, box)
     text_format = (body.get("text") or {}).get("format") or {}
     kind = text_format.get("type", "text")
     if kind == "json_object":

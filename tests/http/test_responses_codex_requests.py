@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import AUTH
-from tests.http.helpers_chat import CLAUDE, CLAUDE_37
+from tests.http.helpers_chat import CLAUDE, CLAUDE_37, DEEPSEEK, LLAMA, NOVA_PRO
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "codex_requests"
 CAPTURED = sorted(path.name for path in FIXTURES.glob("*.json"))
@@ -26,7 +26,7 @@ def replay(client, body: dict) -> list[dict]:
 
 
 @pytest.mark.parametrize("name", CAPTURED)
-@pytest.mark.parametrize("model", [CLAUDE, CLAUDE_37])
+@pytest.mark.parametrize("model", [CLAUDE, CLAUDE_37, NOVA_PRO, LLAMA, DEEPSEEK])
 def test_every_captured_request_completes(client, name, model):
     events = replay(client, {**captured(name), "model": model})
     assert events[0]["type"] == "response.created"

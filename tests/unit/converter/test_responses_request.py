@@ -20,6 +20,7 @@ CLAUDE = ModelInfo(
 )
 NOVA = ModelInfo(id="amazon.nova-pro-v1:0", foundation_id="amazon.nova-pro-v1:0")
 CUSTOM_MODEL = ModelInfo(id="acme.chat-v1", foundation_id="acme.chat-v1")
+LLAMA = ModelInfo(id="meta.llama3-8b-instruct-v1:0", foundation_id="meta.llama3-8b-instruct-v1:0")
 CODEC = ReasoningCodec(b"k" * 32)
 SIGNED = {"reasoningContent": {"reasoningText": {"text": "Look it up.", "signature": "sig-1"}}}
 SEALED = CODEC.seal([SIGNED["reasoningContent"]], CLAUDE.family.name)
@@ -365,3 +366,26 @@ class TestCaching:
     def test_models_without_prompt_caching_get_no_cache_points(self):
         body = {"input": "Hi", "instructions": "Rules.", "prompt_cache_key": "session-1"}
         assert kwargs(body, CUSTOM_MODEL)["system"] == [{"text": "Rules."}]
+
+
+class TestModelsWithoutTools:
+    def test_offered_tools_are_left_out_and_past_calls_sent_as_text(self):
+        body = {
+            "tools": [WEATHER],
+            "input": [
+                {"role": "user", "content": "Weather?"},
+                {"type": "function_call", "call_id": "c1", "name": "get_weather", "arguments": "{}"},
+                {"type": "function_call_output", "call_id": "c1", "output": "sunny"},
+            ],
+        }
+        result = kwargs(body, LLAMA)
+        assert "toolConfig" not in result
+        assert result["messages"][1] == {
+            "role": "assistant",
+            "content": [{"text": "[called tool get_weather with {}]"}],
+        }
+
+    def test_a_tool_choice_that_insists_is_refused(self):
+        with pytest.raises(InvalidRequestError) as caught:
+            kwargs({"input": "Hi", "tools": [WEATHER], "tool_choice": "required"}, LLAMA)
+        assert caught.value.param == "tool_choice"
