@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections import Counter, defaultdict
+from collections import defaultdict
 
 from app.exchange import Usage
 
@@ -32,10 +32,14 @@ return 1
 
 
 def usage_fields(model: str, usage: Usage | None) -> dict[str, int]:
-    """The hash increments one request adds."""
-    counts = {"requests": 1, **{name: getattr(usage, name) if usage else 0 for name in TOKEN_TYPES}}
-    counts["tokens"] = usage.total if usage else 0
-    return {**counts, **{f"{name}:{model}": value for name, value in counts.items() if name != "tokens"}}
+    """The (non-zero) hash increments one request adds."""
+    counts = {"requests": 1, f"requests:{model}": 1}
+    if usage is not None and usage.total:
+        counts["tokens"] = usage.total
+        for name in TOKEN_TYPES:
+            if value := getattr(usage, name):
+                counts[name] = counts[f"{name}:{model}"] = value
+    return counts
 
 
 class RedisCounters:
@@ -59,8 +63,7 @@ class RedisCounters:
         key = self._key("usage", name, day)
         pipe = self._client.pipeline(transaction=False)
         for field, amount in usage_fields(model, usage).items():
-            if amount:
-                pipe.hincrby(key, field, amount)
+            pipe.hincrby(key, field, amount)
         pipe.expire(key, USAGE_DAYS_KEPT * 86400)
         pipe.execute()
 
@@ -76,12 +79,13 @@ class RedisCounters:
 
 
 class MemoryCounters:
-    """One process's counts, for ``memory://``."""
+    """One process's counts, for ``memory://``; usage is kept for the current day only."""
 
     def __init__(self):
         self._lock = threading.Lock()
         self._leases: dict[str, int] = defaultdict(int)
-        self._usage: dict[tuple[str, str], Counter] = defaultdict(Counter)
+        self._day = ""
+        self._usage: dict[str, dict[str, int]] = defaultdict(dict)
 
     def acquire(self, name: str, limit: int) -> str | None:
         with self._lock:
@@ -96,10 +100,15 @@ class MemoryCounters:
 
     def record(self, name: str, day: str, model: str, usage: Usage | None) -> None:
         with self._lock:
-            self._usage[name, day].update(usage_fields(model, usage))
+            if day != self._day:
+                self._day = day
+                self._usage.clear()
+            counts = self._usage[name]
+            for field, amount in usage_fields(model, usage).items():
+                counts[field] = counts.get(field, 0) + amount
 
     def tokens_on(self, name: str, day: str) -> int:
-        return self._usage.get((name, day), Counter())["tokens"]
+        return self.usage_on(name, day).get("tokens", 0)
 
     def usage_on(self, name: str, day: str) -> dict[str, int]:
-        return {field: value for field, value in self._usage.get((name, day), Counter()).items() if value}
+        return dict(self._usage.get(name, {})) if day == self._day else {}

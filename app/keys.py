@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 
 from flask import g
 
@@ -57,7 +58,7 @@ class ApiKey:
     def is_active(self, now: datetime) -> bool:
         return not self.disabled and (self.expires is None or now < self.expires)
 
-    @property
+    @cached_property
     def has_limits(self) -> bool:
         return any(getattr(self, name) is not None for name in LIMIT_FIELDS)
 

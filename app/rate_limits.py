@@ -94,9 +94,15 @@ class Limiter:
         self.fail_open = settings.rate_limit_fail_open
         self.window = settings.rate_limit_window_seconds
         self.clock = clock
+        self._day_number, self._day = -1, ""
 
     def today(self) -> str:
-        return datetime.fromtimestamp(self.clock(), UTC).strftime("%Y-%m-%d")
+        """The UTC date, formatted once a day."""
+        day_number = int(self.clock() // 86400)
+        if day_number != self._day_number:
+            self._day_number = day_number
+            self._day = datetime.fromtimestamp(day_number * 86400, UTC).strftime("%Y-%m-%d")
+        return self._day
 
     def seconds_to_midnight(self) -> float:
         now = self.clock()

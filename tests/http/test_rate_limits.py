@@ -7,6 +7,7 @@ import time
 import pytest
 import redis
 
+from app.exchange import current as current_exchange
 from app.local import free_port
 from tests.http.helpers_chat import CLAUDE
 
@@ -177,11 +178,15 @@ def unreachable_store():
     return f"redis://127.0.0.1:{free_port()}/0"
 
 
-def test_an_unreachable_store_fails_open_with_a_warning(make_app, unreachable_store, caplog):
+def test_an_unreachable_store_fails_open_with_a_warning_and_a_count(make_app, unreachable_store, caplog):
     app = make_app(api_keys=(), api_keys_json=json.dumps(REGISTRY), rate_limit_storage_uri=unreachable_store)
+    records = []
+    app.before_request(lambda: current_exchange().on_close(records.append))
     with caplog.at_level(logging.WARNING, logger="app.rate_limits"):
         response = chat(app.test_client(), "sk-rpm")
     assert response.status_code == 200
+    # Checking before the call, and recording the usage after it, each failed once.
+    assert [(record.key_name, record.limit_store_errors) for record in records] == [("rpm", 2)]
     assert "rate-limit store unavailable while checking the limits of key 'rpm'" in caplog.text
     assert "serving anyway" in caplog.text
 
