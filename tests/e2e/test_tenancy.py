@@ -223,6 +223,14 @@ def test_parallel_leases_hold_across_workers_and_free_on_disconnect(client, gate
     streams[1].close()
 
 
+def test_several_workers_counting_in_memory_are_warned_about_at_start(emulator, gateways, log_dir):
+    env = servers.gateway_environment(emulator.url, API_KEY, WEB_CONCURRENCY="2")
+    alone = servers.start_gateway(env, log_dir, name="in-memory")
+    alone.stop()
+    assert "RATE_LIMIT_STORAGE_URI is memory://: each of the 2 workers counts" in alone.log()
+    assert "RATE_LIMIT_STORAGE_URI is memory://" not in gateways["fleet"].log()
+
+
 def test_with_redis_down_fail_open_serves_and_warns_and_fail_closed_answers_503(client, gateways, store):
     store.stop()
     served = client("fleet", "sk-team-a")

@@ -250,3 +250,8 @@ def test_usage_of_a_key_that_made_no_request(client):
 
 def test_usage_needs_a_key(client):
     assert client.get("/v1/usage").status_code == 401
+
+
+def test_without_authentication_there_is_no_usage_to_show(make_app):
+    response = make_app(api_keys=(), disable_auth=True).test_client().get("/v1/usage")
+    assert (response.status_code, response.get_json()["error"]["code"]) == (404, "not_found")
