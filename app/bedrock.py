@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -62,6 +63,16 @@ ERROR_MAP: dict[str, tuple[type[errors.GatewayError], int | None]] = {
 }
 
 _QUIET_CODES = {"AccessDeniedException", "UnrecognizedClientException", "ExpiredTokenException"}
+# Bedrock's wordings for a request longer than the model's context window ("Input is too
+# long for requested model.", Anthropic's "prompt is too long: 210000 tokens > 200000
+# maximum", "...exceeds the model's maximum context length..."); OpenAI clients and agent
+# frameworks act on the code context_length_exceeded (trim history, summarise) instead.
+_CONTEXT_OVERFLOW = re.compile(
+    r"input is too long|prompt is too long|too many input tokens|"
+    r"(exceeds?|longer than)( the)?( model'?s?)? (maximum )?context (length|window)",
+    re.IGNORECASE,
+)
+CONTEXT_LENGTH_EXCEEDED = "context_length_exceeded"
 
 
 def client_config(settings: Settings) -> Config:
@@ -322,9 +333,15 @@ def from_client_error(exc: ClientError) -> errors.GatewayError:
     if header and header.isdigit():
         retry_after = int(header)
     message = f"Amazon Bedrock: {upstream_message}" if cls.status >= 429 else upstream_message
-    error = cls(message, retry_after=retry_after, code=_snake(code) if code else None)
+    error = cls(message, retry_after=retry_after, code=_error_code(code, upstream_message))
     error.upstream_code = code or None
     return error
+
+
+def _error_code(code: str, message: str) -> str | None:
+    if code == "ValidationException" and _CONTEXT_OVERFLOW.search(message):
+        return CONTEXT_LENGTH_EXCEEDED
+    return _snake(code) if code else None
 
 
 def _fallback_class(exc: ClientError) -> type[errors.GatewayError]:

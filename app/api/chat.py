@@ -35,7 +35,8 @@ def create_chat_completion(deployment: str | None = None) -> Response:
         body, model, ImageLoader(settings()), prompt_caching=settings().enable_prompt_caching
     )
     ids = {
-        "model": body["model"],
+        # An alias is answered with the Bedrock model behind it; an id sent as is comes back as is.
+        "model": catalogue().alias_target(body["model"], "chat"),
         "call": call,
         "completion_id": _completion_id(),
         "created": int(time.time()),

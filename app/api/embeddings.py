@@ -35,7 +35,8 @@ def create_embeddings(deployment: str | None = None) -> Response:
         return parse(family, texts, answer.body, answer.input_tokens)
 
     parts = fan_out(embed, batches(family, body["input"], options), settings().embedding_concurrency)
-    answer = to_openai(parts, model=body["model"], encoding_format=body["encoding_format"])
+    answered = catalogue().alias_target(body["model"], "embedding")
+    answer = to_openai(parts, model=answered, encoding_format=body["encoding_format"])
     exchange.record_usage(input=answer["usage"]["prompt_tokens"])
     return jsonify(answer)
 

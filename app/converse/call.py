@@ -58,6 +58,9 @@ class Draft:
     thinking: dict | None = None
     extra: dict = field(default_factory=dict)  # additionalModelRequestFields
     cache: CachePlan = field(default_factory=CachePlan)
+    # Top-level Converse fields decided outside the conversation: requestMetadata,
+    # serviceTier, performanceConfig, guardrailConfig, outputConfig.
+    fields: dict = field(default_factory=dict)
     messages_param: str = "messages"  # names the conversation in the client's request
 
 
@@ -102,4 +105,5 @@ def assemble(draft: Draft) -> ConverseCall:
         "additionalModelRequestFields": extra,
     }
     kwargs.update((key, value) for key, value in optional.items() if value)
+    kwargs.update((key, value) for key, value in draft.fields.items() if value)
     return ConverseCall(kwargs, plan.structured, plan.json_object, thinking is not None)

@@ -12,6 +12,7 @@ from app.converse.blocks import ImageLoad
 from app.converse.caching import CachePlan
 from app.converse.call import ConverseCall, Draft, assemble
 from app.converse.inference import inference_config, place_top_k
+from app.converse.metadata import request_metadata
 from app.converse.structured import with_json_object, with_json_schema
 from app.converse.thinking import thinking_config
 from app.converse.tools import ToolPlan, choose, require_tool_support, tool_spec
@@ -50,8 +51,17 @@ def openai_to_converse(
         body.get("reasoning_effort"), extra.get("thinking"), model, inference, extra, param
     )
     system, turns = conversation(body["messages"], model, load_image)
+    fields = {"requestMetadata": request_metadata(body.get("metadata"), user=body.get("user"))}
     draft = Draft(
-        model, system, turns, inference, plan, thinking, extra, cache=_cache_plan(body, prompt_caching)
+        model,
+        system,
+        turns,
+        inference,
+        plan,
+        thinking,
+        extra,
+        cache=_cache_plan(body, prompt_caching),
+        fields=fields,
     )
     return assemble(draft)
 

@@ -25,7 +25,7 @@ class TestOpenAISDK:
         response = openai_client.embeddings.create(input=TEXTS, model="text-embedding-3-small")
         assert [item.embedding for item in response.data] == expected(COHERE_V3, TEXTS, 1024)
         assert [item.index for item in response.data] == [0, 1]
-        assert response.model == "text-embedding-3-small"
+        assert response.model == COHERE_V3
         assert response.usage.prompt_tokens == response.usage.total_tokens > 0
 
     def test_float_encoding(self, openai_client):

@@ -98,3 +98,38 @@ def test_connection_and_client_side_failures_are_mapped(exc, cls):
         raise exc
     assert type(caught.value) is cls
     assert caught.value.__cause__ is exc
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Input is too long for requested model.",
+        "prompt is too long: 210000 tokens > 200000 maximum",
+        "The input exceeds the model's maximum context length.",
+        "Too many input tokens. Max input tokens: 128000, request input token count: 130000",
+    ],
+)
+def test_context_overflow_is_context_length_exceeded_with_bedrocks_words(message):
+    mapped = from_client_error(_client_error("ValidationException", 400, message))
+    assert (mapped.status, mapped.to_body()) == (
+        400,
+        {
+            "error": {
+                "message": message,
+                "type": "invalid_request_error",
+                "param": None,
+                "code": "context_length_exceeded",
+            }
+        },
+    )
+
+
+def test_a_streamed_context_overflow_is_mapped_the_same_way():
+    error = _client_error("validationException", 400, "Input is too long for requested model.")
+    mapped = from_client_error(error)
+    assert mapped.code == "context_length_exceeded"
+
+
+def test_other_validation_errors_keep_their_code():
+    mapped = from_client_error(_client_error("ValidationException", 400, "The model is unsupported."))
+    assert mapped.code == "validation"
