@@ -202,7 +202,7 @@ class TestEmbeddingsAndModels:
             ("embedding", 0, 1024),
             ("embedding", 1, 1024),
         ]
-        assert (parsed.object, parsed.model) == ("list", "text-embedding-3-small")
+        assert (parsed.object, parsed.model) == ("list", "cohere.embed-multilingual-v3")
         assert type(body["usage"]["prompt_tokens"]) is int
 
     def test_a_base64_embedding_decodes_to_the_float_one(self, http):
