@@ -128,11 +128,21 @@ def _retry_mode(raw: str) -> str:
     return mode
 
 
-def _bedrock_client(raw: str) -> str:
-    kind = raw.strip().lower()
-    if kind not in {"lean", "boto3"}:
-        raise ValueError("must be lean or boto3")
-    return kind
+def _one_of(*words: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        word = raw.strip().lower()
+        if word not in words:
+            raise ValueError("must be " + ", ".join(words[:-1]) + " or " + words[-1])
+        return word
+
+    return parse
+
+
+def _guardrail_version(raw: str) -> str:
+    version = raw.strip()
+    if version and version != "DRAFT" and not (version.isdigit() and not version.startswith("0")):
+        raise ValueError("must be a version number or DRAFT")
+    return version
 
 
 def _log_level(raw: str) -> str:
@@ -177,7 +187,7 @@ class Settings:
     bedrock_max_attempts: int = _env("BEDROCK_MAX_ATTEMPTS", _positive_int, 3)
     bedrock_retry_mode: str = _env("BEDROCK_RETRY_MODE", _retry_mode, "standard")
     bedrock_max_pool_connections: int = _env("BEDROCK_MAX_POOL_CONNECTIONS", _positive_int, 1000)
-    bedrock_client: str = _env("BEDROCK_CLIENT", _bedrock_client, "lean")
+    bedrock_client: str = _env("BEDROCK_CLIENT", _one_of("lean", "boto3"), "lean")
 
     default_model: str = _env("DEFAULT_MODEL", str.strip, "anthropic.claude-3-5-sonnet-20240620-v1:0")
     default_embedding_model: str = _env("DEFAULT_EMBEDDING_MODEL", str.strip, "cohere.embed-multilingual-v3")
@@ -189,6 +199,11 @@ class Settings:
     # Signs the thinking blocks a reasoning item carries; derived from the API keys when unset.
     reasoning_codec_key: str = _env("REASONING_CODEC_KEY", str.strip, "")
     enable_prompt_caching: bool = _env("ENABLE_PROMPT_CACHING", _bool, False)
+    bedrock_latency: str = _env("BEDROCK_LATENCY", _one_of("standard", "optimized"), "standard")
+    guardrail_id: str = _env("GUARDRAIL_ID", str.strip, "")
+    guardrail_version: str = _env("GUARDRAIL_VERSION", _guardrail_version, "")
+    guardrail_trace: str = _env("GUARDRAIL_TRACE", _one_of("enabled", "disabled", "enabled_full"), "disabled")
+    guardrail_stream_mode: str = _env("GUARDRAIL_STREAM_MODE", _one_of("sync", "async"), "sync")
     allow_private_image_urls: bool = _env("ALLOW_PRIVATE_IMAGE_URLS", _bool, False)
     image_fetch_timeout: float = _env("IMAGE_FETCH_TIMEOUT", _positive_float, 10.0)
     image_max_bytes: int = _env("IMAGE_MAX_BYTES", _image_bytes, BEDROCK_IMAGE_LIMIT)
@@ -198,6 +213,7 @@ class Settings:
     max_messages: int = _env("MAX_MESSAGES", _positive_int, 2000)
     max_json_depth: int = _env("MAX_JSON_DEPTH", _positive_int, 64)
     embedding_concurrency: int = _env("EMBEDDING_CONCURRENCY", _positive_int, 16)
+    max_choices: int = _env("MAX_CHOICES", _positive_int, 8)
 
     data_dir: str = _env("DATA_DIR", str.strip, "data")
     responses_store: str = _env("RESPONSES_STORE", _store_url, "")
@@ -244,6 +260,8 @@ class Settings:
             except ValueError as exc:
                 problems.append(f"{name}={_shown(name, raw)}: {exc}")
         settings = cls(**values) if not problems else None
+        if settings is not None and bool(settings.guardrail_id) != bool(settings.guardrail_version):
+            problems.append("GUARDRAIL_ID and GUARDRAIL_VERSION: set both, or neither")
         if settings is not None and not settings.has_key_source and not settings.disable_auth:
             problems.append(
                 "no API key configured: set API_KEY, API_KEYS_FILE, API_KEYS_JSON, API_KEY_SECRET_ARN "

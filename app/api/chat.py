@@ -11,6 +11,7 @@ from flask import Blueprint, Response, jsonify
 from app.api.request_body import json_body
 from app.api.services import bedrock, catalogue, settings
 from app.api.upstream import converse_events
+from app.converse.controls import Deployment
 from app.converter.chat_request import openai_to_converse
 from app.converter.chat_response import converse_to_openai
 from app.converter.chat_stream import converse_stream_to_chunk_batches
@@ -31,9 +32,8 @@ def create_chat_completion(deployment: str | None = None) -> Response:
     current_exchange().describe("chat", body["model"], model.id)
     if not model.is_chat:
         raise InvalidRequestError(f"The model `{body['model']}` is not a chat model.", param="model")
-    call = openai_to_converse(
-        body, model, ImageLoader(settings()), prompt_caching=settings().enable_prompt_caching
-    )
+    deployment = Deployment.from_settings(settings())
+    call = openai_to_converse(body, model, ImageLoader(settings()), deployment=deployment)
     ids = {
         # An alias is answered with the Bedrock model behind it; an id sent as is comes back as is.
         "model": catalogue().alias_target(body["model"], "chat"),

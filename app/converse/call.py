@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from app.catalogue import ModelInfo
 from app.converse.caching import CachePlan, add_cache_points
+from app.converse.documents import check_document_count
 from app.converse.thinking import relax_for_thinking, thinking_off
 from app.converse.tool_pairs import pair_tool_blocks
 from app.converse.tools import ToolPlan, unforced
@@ -90,6 +91,7 @@ def assemble(draft: Draft) -> ConverseCall:
     if not plan.as_text:
         pair_tool_blocks(turns)
     check_image_count(turns, model, draft.messages_param)
+    check_document_count(turns, draft.messages_param)
     system.extend({"text": text} for text in plan.instructions)
     if system and not model.family.system:
         turns[0]["content"][:0] = system
@@ -105,5 +107,8 @@ def assemble(draft: Draft) -> ConverseCall:
         "additionalModelRequestFields": extra,
     }
     kwargs.update((key, value) for key, value in optional.items() if value)
-    kwargs.update((key, value) for key, value in draft.fields.items() if value)
+    fields = dict(draft.fields)
+    if plan.text_format:
+        fields["outputConfig"] = {**(fields.get("outputConfig") or {}), "textFormat": plan.text_format}
+    kwargs.update((key, value) for key, value in fields.items() if value)
     return ConverseCall(kwargs, plan.structured, plan.json_object, thinking is not None)

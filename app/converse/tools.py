@@ -29,6 +29,8 @@ class ToolPlan:
     json_object: bool = False
     instructions: tuple[str, ...] = ()
     as_text: bool = True
+    # Converse outputConfig.textFormat, for native structured output.
+    text_format: dict | None = None
 
     def config(self) -> dict | None:
         if not self.specs:
@@ -45,7 +47,13 @@ def require_tool_support(model: ModelInfo, param: str) -> None:
 
 
 def tool_spec(
-    name: str, description: str | None, parameters: dict | None, param: str, earlier: list[dict]
+    name: str,
+    description: str | None,
+    parameters: dict | None,
+    param: str,
+    earlier: list[dict],
+    *,
+    strict: bool = False,
 ) -> dict:
     """One Converse toolSpec; ``param`` names the tool in the client's request."""
     if not _TOOL_NAME.match(name):
@@ -59,6 +67,8 @@ def tool_spec(
     if description:
         spec["description"] = description
     spec["inputSchema"] = {"json": object_schema(parameters, f"{param}.parameters")}
+    if strict:
+        spec["strict"] = True
     return {"toolSpec": spec}
 
 

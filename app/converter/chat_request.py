@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from app.catalogue import ModelInfo
 from app.converse.blocks import ImageLoad
-from app.converse.caching import CachePlan
+from app.converse.caching import CachePlan, cache_marker
 from app.converse.call import ConverseCall, Draft, assemble
+from app.converse.controls import Deployment, guardrail_config, performance_config, service_tier
 from app.converse.inference import inference_config, place_top_k
 from app.converse.metadata import request_metadata
 from app.converse.structured import with_json_object, with_json_schema
-from app.converse.thinking import thinking_config
+from app.converse.thinking import effort_fields, thinking_config
 from app.converse.tools import ToolPlan, choose, require_tool_support, tool_spec
 from app.converter.content import conversation
 
@@ -30,11 +31,12 @@ OPENAI_PARAMS = frozenset(
         "top_logprobs", "top_p", "user", "verbosity", "web_search_options",
     }
 )  # fmt: skip
-GATEWAY_FIELDS = frozenset({"prompt_caching"})
+# The gateway's own fields, and the Converse fields a client may set (extra_body).
+GATEWAY_FIELDS = frozenset({"prompt_caching", "guardrailConfig", "performanceConfig"})
 
 
 def openai_to_converse(
-    body: dict, model: ModelInfo, load_image: ImageLoad, *, prompt_caching: bool
+    body: dict, model: ModelInfo, load_image: ImageLoad, *, deployment: Deployment
 ) -> ConverseCall:
     """Translate a validated Chat Completions body for ``model``."""
     plan = plan_tools(body, model)
@@ -51,7 +53,17 @@ def openai_to_converse(
         body.get("reasoning_effort"), extra.get("thinking"), model, inference, extra, param
     )
     system, turns = conversation(body["messages"], model, load_image)
-    fields = {"requestMetadata": request_metadata(body.get("metadata"), user=body.get("user"))}
+    fields = {
+        **effort_fields(body.get("reasoning_effort"), model, inference, extra),
+        "requestMetadata": request_metadata(body.get("metadata"), user=body.get("user")),
+        "serviceTier": service_tier(body.get("service_tier"), model, "service_tier"),
+        "performanceConfig": performance_config(
+            body.get("performanceConfig"), deployment, model, "performanceConfig"
+        ),
+        "guardrailConfig": guardrail_config(
+            body.get("guardrailConfig"), deployment, stream=bool(body.get("stream")), param="guardrailConfig"
+        ),
+    }
     draft = Draft(
         model,
         system,
@@ -60,7 +72,7 @@ def openai_to_converse(
         plan,
         thinking,
         extra,
-        cache=_cache_plan(body, prompt_caching),
+        cache=_cache_plan(body, deployment.prompt_caching),
         fields=fields,
     )
     return assemble(draft)
@@ -92,18 +104,35 @@ def plan_tools(body: dict, model: ModelInfo) -> ToolPlan:
     for k, tool in enumerate(tools):
         function = tool["function"]
         param = f"tools[{k}].function"
+        # Strict tool use is Bedrock's structured output for tool input: same families.
+        strict = bool(function.get("strict")) and model.family.native_structured_output
         specs.append(
-            tool_spec(function["name"], function.get("description"), function.get("parameters"), param, specs)
+            tool_spec(
+                function["name"],
+                function.get("description"),
+                function.get("parameters"),
+                param,
+                specs,
+                strict=strict,
+            )
         )
     plan = _choose(body.get("tool_choice"), specs)
     response_format = body.get("response_format") or {}
     kind = response_format.get("type", "text")
     if kind == "json_object":
-        return with_json_object(plan)
+        return with_json_object(plan, model)
     if kind == "json_schema":
         spec = response_format["json_schema"]
         param = "response_format.json_schema"
-        return with_json_schema(plan, spec["name"], spec["schema"], spec.get("description"), model, param)
+        return with_json_schema(
+            plan,
+            spec["name"],
+            spec["schema"],
+            spec.get("description"),
+            model,
+            param,
+            strict=bool(spec.get("strict")),
+        )
     return plan
 
 
@@ -121,9 +150,16 @@ def _choose(choice: str | dict | None, specs: list[dict]) -> ToolPlan:
 
 
 def _cache_plan(body: dict, default: bool) -> CachePlan:
-    """``prompt_caching``: true/false, or ``{"system": bool, "messages": bool}``."""
+    """``prompt_caching``: true/false, or ``{"system": bool, "messages": bool}``; marked tools."""
     control = body.get("prompt_caching")
     if isinstance(control, bool):
         control = {"system": control, "messages": control}
     control = control or {}
-    return CachePlan(system=control.get("system", default), messages=control.get("messages", default))
+    marked = {
+        tool["function"]["name"]: cache_marker(tool.get("cache_control"))
+        for tool in body.get("tools") or []
+        if cache_marker(tool.get("cache_control"))
+    }
+    return CachePlan(
+        system=control.get("system", default), messages=control.get("messages", default), after_tools=marked
+    )

@@ -6,6 +6,7 @@ import json
 
 from app.converse.blocks import thinking_block
 from app.converse.call import ConverseCall
+from app.converse.controls import answered_tier
 from app.converse.structured import checked_json, declined_structured
 from app.tokens import count_tokens
 
@@ -49,7 +50,20 @@ def converse_to_openai(
         "system_fingerprint": SYSTEM_FINGERPRINT,
         "choices": [choice],
         "usage": usage_to_openai(response.get("usage") or {}, message.get("reasoning_content", "")),
+        **served_with(response),
     }
+
+
+def served_with(answer: dict) -> dict:
+    """The tier Bedrock served with, and the guardrail's trace, from a response or metadata event."""
+    fields = {}
+    tier = answered_tier(answer.get("serviceTier"))
+    if tier:
+        fields["service_tier"] = tier
+    trace = (answer.get("trace") or {}).get("guardrail")
+    if trace:
+        fields["guardrail_trace"] = trace
+    return fields
 
 
 def _calls(blocks: list[dict], tool: str) -> bool:

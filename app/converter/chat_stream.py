@@ -18,6 +18,7 @@ from app.converter.chat_response import (
     SYSTEM_FINGERPRINT,
     declined_structured,
     finish_reason,
+    served_with,
     usage_to_openai,
 )
 
@@ -37,6 +38,8 @@ def converse_stream_to_chunks(
     stream = _ChunkStream(model, call, completion_id, created, include_usage)
     for event in events:
         yield from stream.feed(event)
+    if stream.finish is not None:
+        yield stream.finish
 
 
 def converse_stream_to_chunk_batches(
@@ -55,6 +58,8 @@ def converse_stream_to_chunk_batches(
         chunks = [chunk for event in batch for chunk in feed(event)]
         if chunks:
             yield chunks
+    if stream.finish is not None:
+        yield [stream.finish]
 
 
 class _ChunkStream:
@@ -73,6 +78,7 @@ class _ChunkStream:
         self.block_reasoning: dict[int, list[str]] = {}
         self.held_text: list[str] | None = [] if call.structured_tool else None
         self.structured_seen = False
+        self.finish: dict | None = None
 
     def feed(self, event: dict) -> list[dict]:
         """The chunks one event makes (usually one, sometimes none or two)."""
@@ -86,8 +92,8 @@ class _ChunkStream:
             return [self.chunk({"role": "assistant", "content": ""})]
         if "messageStop" in event:
             return list(self.stop(event["messageStop"]))
-        if "metadata" in event and self.include_usage:
-            return [self.usage_chunk(event["metadata"].get("usage") or {})]
+        if "metadata" in event:
+            return list(self.metadata(event["metadata"]))
         return []
 
     def chunk(self, delta: dict, finish: str | None = None) -> dict:
@@ -168,7 +174,16 @@ class _ChunkStream:
         reason = event.get("stopReason")
         if self.held_text and not self.structured_seen:
             yield self.chunk(self._held_answer(reason))
-        yield self.chunk({}, finish_reason(reason, self.tool_count > 0))
+        # Held for the metadata event, which says the tier served and the guardrail's trace.
+        self.finish = self.chunk({}, finish_reason(reason, self.tool_count > 0))
+
+    def metadata(self, event: dict) -> Iterator[dict]:
+        served = served_with(event)
+        if self.finish is not None:
+            yield {**self.finish, **served}
+            self.finish = None
+        if self.include_usage:
+            yield {**self.usage_chunk(event.get("usage") or {}), **served}
 
     def _held_answer(self, reason: str | None) -> dict:
         """The text written instead of calling the structured tool, as chat_response words it."""

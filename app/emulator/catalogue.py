@@ -9,10 +9,11 @@ PROFILE_CREATED = "2024-08-27T00:00:00Z"
 ON_DEMAND = ("ON_DEMAND",)
 PROFILE_ONLY = ("INFERENCE_PROFILE",)
 BOTH = ("ON_DEMAND", "INFERENCE_PROFILE")
-CLAUDE_BASE = frozenset({"tools", "system"})
+CLAUDE_BASE = frozenset({"tools", "system", "documents"})
 CLAUDE_CACHE = CLAUDE_BASE | {"caching"}
 CLAUDE_THINK = CLAUDE_CACHE | {"thinking"}
-NOVA = frozenset({"tools", "system", "caching", "nova_fields"})
+TIERS = frozenset({"flex", "priority"})
+NOVA = frozenset({"tools", "system", "caching", "nova_fields"}) | TIERS
 
 
 @dataclass(frozen=True)
@@ -67,8 +68,12 @@ TOOLS_SYSTEM = frozenset({"tools", "system"})
 COUNTING = CLAUDE_BASE | {"count_tokens"}
 CLAUDE_CACHE_COUNT = CLAUDE_CACHE | {"count_tokens"}
 CLAUDE_THINK_COUNT = CLAUDE_THINK | {"count_tokens"}
-SONNET_45 = CLAUDE_THINK_COUNT | {"exclusive_sampling", "cache_ttl"}
+SONNET_45 = CLAUDE_THINK_COUNT | {"exclusive_sampling", "cache_ttl", "structured_output"}
 OPUS_46 = SONNET_45 | {"adaptive_thinking", "effort"}
+HAIKU_35 = CLAUDE_CACHE | {"latency"}
+NOVA_DOCS = NOVA | {"documents"}
+NOVA_2 = NOVA_DOCS | {"nova_reasoning"}
+GPT_OSS = frozenset({"tools", "system", "structured_output", "gpt_oss_fields"}) | TIERS
 DEEPSEEK = frozenset({"system", "always_reasoning", "strict_extra_fields"})
 
 # The anthropic_beta values Bedrock's InvokeModel takes for each Claude generation
@@ -128,14 +133,30 @@ MODELS: tuple[Model, ...] = (
     _claude("claude-sonnet-4-5-20250929-v1:0", "Claude Sonnet 4.5", PROFILE_ONLY, SONNET_45, 64000),
     _claude("claude-haiku-4-5-20251001-v1:0", "Claude Haiku 4.5", PROFILE_ONLY, SONNET_45, 64000),
     _claude("claude-opus-4-6-v1", "Claude Opus 4.6", PROFILE_ONLY, OPUS_46, 128000),
+    _claude("claude-3-5-haiku-20241022-v1:0", "Claude 3.5 Haiku", BOTH, HAIKU_35, 8192, TEXT),
     _claude("claude-v2:1", "Claude", ON_DEMAND, SYSTEM_ONLY, 4096, TEXT, "LEGACY"),
-    _chat("amazon.nova-pro-v1:0", "Nova Pro", "Amazon", BOTH, NOVA, 10000, MULTIMODAL),
-    _chat("amazon.nova-lite-v1:0", "Nova Lite", "Amazon", BOTH, NOVA, 10000, MULTIMODAL),
+    _chat("amazon.nova-pro-v1:0", "Nova Pro", "Amazon", BOTH, NOVA_DOCS | {"latency"}, 10000, MULTIMODAL),
+    _chat("amazon.nova-lite-v1:0", "Nova Lite", "Amazon", BOTH, NOVA_DOCS, 10000, MULTIMODAL),
+    _chat("amazon.nova-2-lite-v1:0", "Nova 2 Lite", "Amazon", BOTH, NOVA_2, 65535, MULTIMODAL),
+    _chat("openai.gpt-oss-120b-1:0", "gpt-oss-120b", "OpenAI", ON_DEMAND, GPT_OSS, 32768),
     _chat("amazon.nova-micro-v1:0", "Nova Micro", "Amazon", BOTH, NOVA, 10000),
     _chat("meta.llama3-8b-instruct-v1:0", "Llama 3 8B Instruct", "Meta", ON_DEMAND, SYSTEM_ONLY, 2048),
-    _chat("meta.llama3-1-70b-instruct-v1:0", "Llama 3.1 70B Instruct", "Meta", BOTH, TOOLS_SYSTEM, 2048),
+    _chat(
+        "meta.llama3-1-70b-instruct-v1:0",
+        "Llama 3.1 70B Instruct",
+        "Meta",
+        BOTH,
+        TOOLS_SYSTEM | {"latency"},
+        2048,
+    ),
     _chat("deepseek.r1-v1:0", "DeepSeek-R1", "DeepSeek", PROFILE_ONLY, DEEPSEEK, 32768),
-    _chat("mistral.mistral-large-2402-v1:0", "Mistral Large (24.02)", "Mistral AI", ON_DEMAND, TOOLS_SYSTEM),
+    _chat(
+        "mistral.mistral-large-2402-v1:0",
+        "Mistral Large (24.02)",
+        "Mistral AI",
+        ON_DEMAND,
+        TOOLS_SYSTEM | {"documents"},
+    ),
     _chat("ai21.j2-ultra-v1", "Jurassic-2 Ultra", "AI21 Labs", ON_DEMAND, frozenset(), streaming=False),
     _embed("cohere.embed-english-v3", "Embed English", "Cohere"),
     _embed("cohere.embed-multilingual-v3", "Embed Multilingual", "Cohere"),

@@ -34,6 +34,14 @@ its toolResult blocks. They are removed from the prompt before the reply is buil
                             "The model returned the following errors: "), or with
                             form=input (the default for non-Claude models on Converse)
                             "Input is too long for requested model."
+    @@guardrail             with a guardrailConfig in the request, the guardrail blocks the
+                            input: the reply is Bedrock's default blocked message, stopReason
+                            guardrail_intervened, and the trace when the request asked for it
+
+Native structured output (outputConfig.textFormat) without @@reply/@@echo/@@words answers
+the minimal instance of the schema as JSON text. Document blocks add " [documents: <name>
+(<format>, <N> bytes), ...]" to the default echo reply. Nova 2's reasoningConfig and
+gpt-oss's reasoning_effort add a reasoning block, like Anthropic thinking.
 
 Without a directive the reply is "Echo: <last user text>" (or "Tool results: ..." after a
 tool-result turn), except under a forced tool choice: as on Bedrock, toolChoice ``tool``
@@ -107,6 +115,7 @@ class Script:
     fault: Fault | None = None
     context: int | None = None
     context_form: str | None = None
+    guardrail: bool = False
 
 
 DIRECTIVE_LINE = re.compile(r"\s*@@[A-Za-z]")
@@ -240,6 +249,10 @@ def _fault(script: Script, rest: str) -> None:
     )
 
 
+def _guardrail(script: Script, rest: str) -> None:
+    script.guardrail = True
+
+
 def _when(value: str) -> str:
     if value not in ("before", "midstream"):
         raise validation(f"@@fault when= must be before or midstream, got {value!r}")
@@ -258,4 +271,5 @@ _HANDLERS = {
     "usage": _usage,
     "latency": _latency,
     "fault": _fault,
+    "guardrail": _guardrail,
 }

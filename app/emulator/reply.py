@@ -4,12 +4,13 @@ import base64
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from app.emulator import features
 from app.emulator.catalogue import Model
 from app.emulator.directives import Script
 from app.emulator.minimal_input import minimal_input
-from app.emulator.prompt import Prompt, read_prompt
+from app.emulator.prompt import Prompt, last_user_message, read_prompt
 from app.emulator.state import EmulatorState
 from app.emulator.thinking import sign, thinking_config
 from app.emulator.usage import compute_usage
@@ -24,6 +25,8 @@ class Reply:
     usage: dict
     script: Script
     stop_sequence: str | None = None
+    trace: dict | None = None
+    fields: dict = field(default_factory=dict)  # serviceTier, performanceConfig
 
 
 def build_reply(
@@ -32,9 +35,15 @@ def build_reply(
     """The scripted answer to a Converse-shaped `body`; @@echo reflects `received` (default `body`)."""
     prompt = read_prompt(body)
     script = prompt.script
+    if script.guardrail and body.get("guardrailConfig"):
+        blocks = [{"text": features.GUARDRAIL_BLOCKED}]
+        usage = compute_usage(model_id, body, blocks, script, state)
+        trace = features.guardrail_trace(body)
+        fields = features.response_fields(body)
+        return Reply(blocks, "guardrail_intervened", usage, script, trace=trace, fields=fields)
     tools = _tool_blocks(prompt, _offered_tools(body)) or _forced_tool_block(body, prompt)
     echoed = {**(body if received is None else received), "modelId": model_id}
-    texts = _texts(echoed, prompt, bool(tools))
+    texts = _texts(body, echoed, prompt, bool(tools))
     texts, cut, matched = (texts, None, None) if script.echo else _limit(texts, body)
     if cut:
         tools = []
@@ -42,10 +51,10 @@ def build_reply(
     blocks = [*reasoning, *({"text": t} for t in texts if t), *tools]
     stop = script.stop or cut or ("tool_use" if tools else "end_turn")
     usage = compute_usage(model_id, body, blocks, script, state)
-    return Reply(blocks, stop, usage, script, matched)
+    return Reply(blocks, stop, usage, script, matched, fields=features.response_fields(body))
 
 
-def _texts(echoed: dict, prompt: Prompt, has_tools: bool) -> list[str]:
+def _texts(body: dict, echoed: dict, prompt: Prompt, has_tools: bool) -> list[str]:
     script = prompt.script
     if script.echo:
         return [json.dumps(echoed)]
@@ -55,10 +64,21 @@ def _texts(echoed: dict, prompt: Prompt, has_tools: bool) -> list[str]:
         return [" ".join(f"word{i}" for i in range(1, script.words + 1))]
     if has_tools:
         return []
+    text_format = (body.get("outputConfig") or {}).get("textFormat")
+    if text_format is not None:
+        return [json.dumps(minimal_input(features.json_schema(text_format)))]
     if prompt.tool_results and not prompt.has_text:
         results = "; ".join(f"{tool_id}={text}" for tool_id, text in prompt.tool_results)
         return [f"Tool results: {results}"]
-    return [f"Echo: {prompt.user_text}".rstrip()]
+    return [f"Echo: {prompt.user_text}".rstrip() + _documents_note(body)]
+
+
+def _documents_note(body: dict) -> str:
+    found = features.documents([last_user_message(body.get("messages") or [])])
+    if not found:
+        return ""
+    named = (f"{d['name']} ({d['format']}, {len(features.document_bytes(d))} bytes)" for d in found)
+    return f" [documents: {', '.join(named)}]"
 
 
 def _offered_tools(body: dict) -> set[str]:
@@ -108,7 +128,8 @@ def _reasoning_block(model: Model, body: dict, prompt: Prompt) -> list[dict]:
         opaque = base64.b64encode(script.redacted.encode()).decode()
         blocks.append({"reasoningContent": {"redactedContent": opaque}})
     text = script.reasoning
-    if text is None and (thinking_config(body) or model.can("always_reasoning")):
+    asked = thinking_config(body) or features.reasoning_requested(model, body)
+    if text is None and (asked or model.can("always_reasoning")):
         text = f"Thinking about: {prompt.user_text or 'the tool results'}"
     if text is None:
         return blocks

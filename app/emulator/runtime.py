@@ -58,14 +58,16 @@ def converse(state: EmulatorState, model_id: str, raw: bytes) -> Response:
     reply = _prepare(state, "Converse", model_id, raw)
     raise_early(armed_fault(state, reply), reply.script.first_ms, in_stream=False)
     time.sleep(reply.script.first_ms / 1000)
-    return json_response(
-        {
-            "output": {"message": {"role": "assistant", "content": reply.blocks}},
-            "stopReason": reply.stop_reason,
-            "usage": reply.usage,
-            "metrics": {"latencyMs": int((time.monotonic() - started) * 1000)},
-        }
-    )
+    answer = {
+        "output": {"message": {"role": "assistant", "content": reply.blocks}},
+        "stopReason": reply.stop_reason,
+        "usage": reply.usage,
+        "metrics": {"latencyMs": int((time.monotonic() - started) * 1000)},
+        **reply.fields,
+    }
+    if reply.trace:
+        answer["trace"] = reply.trace
+    return json_response(answer)
 
 
 def converse_stream(state: EmulatorState, model_id: str, raw: bytes) -> Response:

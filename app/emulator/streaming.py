@@ -91,7 +91,10 @@ def encoded_stream(reply: Reply, started: float, fault: Fault | None) -> Iterato
             return
         yield eventstream.event(event_type, payload)
     metrics = {"latencyMs": int((time.monotonic() - started) * 1000)}
-    yield eventstream.event("metadata", {"usage": reply.usage, "metrics": metrics})
+    metadata = {"usage": reply.usage, "metrics": metrics, **reply.fields}
+    if reply.trace:
+        metadata["trace"] = reply.trace
+    yield eventstream.event("metadata", metadata)
 
 
 def sleep_ms(ms: int) -> None:

@@ -26,7 +26,7 @@ def thinking_config(body: dict) -> dict | None:
     """The `thinking` object of additionalModelRequestFields when it enables thinking."""
     extra = body.get("additionalModelRequestFields") or {}
     thinking = extra.get("thinking") if isinstance(extra, dict) else None
-    if isinstance(thinking, dict) and thinking.get("type") == "enabled":
+    if isinstance(thinking, dict) and thinking.get("type") in ("enabled", "adaptive"):
         return thinking
     return None
 
@@ -38,8 +38,14 @@ def check_thinking(model: Model, body: dict) -> None:
         return
     if not model.can("thinking"):
         raise validation("thinking: Extra inputs are not permitted")
+    if thinking["type"] == "adaptive" and not model.can("adaptive_thinking"):
+        raise validation(
+            "thinking.type: Input tag 'adaptive' found using 'type' does not match any of "
+            "the expected tags: 'disabled', 'enabled'"
+        )
     config = body.get("inferenceConfig") or {}
-    check_budget(thinking, config.get("maxTokens") or model.max_output)
+    if thinking["type"] == "enabled":
+        check_budget(thinking, config.get("maxTokens") or model.max_output)
     extra = body.get("additionalModelRequestFields") or {}
     check_sampling(config.get("temperature"), config.get("topP"), "top_k" in extra)
     choice = (body.get("toolConfig") or {}).get("toolChoice") or {}

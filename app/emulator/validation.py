@@ -1,6 +1,6 @@
 """Bedrock's Converse rejections, raised as ValidationException with Bedrock-like wording."""
 
-from app.emulator import anthropic, shapes, thinking
+from app.emulator import anthropic, features, shapes, thinking
 from app.emulator.body_rules import malformed
 from app.emulator.catalogue import Model
 from app.emulator.errors import validation
@@ -36,6 +36,7 @@ def check_converse(model: Model, body: dict, operation: str) -> None:
     _check_extra_fields(model, body.get("additionalModelRequestFields"))
     anthropic.check_anthropic(model, body)
     thinking.check_thinking(model, body)
+    features.check_features(model, body, operation)
 
 
 def _check_roles(messages: list[dict]) -> None:
@@ -170,7 +171,14 @@ def _check_inference(model: Model, body: dict) -> None:
 # Nova: only {"inferenceConfig": {"topK": n}}; a top-level top_k is refused with
 # "Malformed input request: #: extraneous key [top_k] is not permitted"
 # (UKGovernmentBEIS/inspect_ai#3939, Arize-ai/phoenix#6943). DeepSeek R1 takes none.
-EXTRA_FIELDS = {"nova_fields": {"inferenceConfig": {"topK": int}}, "strict_extra_fields": {}}
+# Nova 2 also takes its reasoning switch there (Nova 2 user guide, "Extended thinking").
+NOVA_REASONING = {"type": str, "maxReasoningEffort": str}
+EXTRA_FIELDS = {
+    "nova_reasoning": {"inferenceConfig": {"topK": int}, "reasoningConfig": NOVA_REASONING},
+    "nova_fields": {"inferenceConfig": {"topK": int}},
+    "strict_extra_fields": {},
+}
+_JSON_TYPES = {int: "Integer", str: "String"}
 
 
 def _check_extra_fields(model: Model, extra) -> None:
@@ -190,4 +198,4 @@ def _check_extra_fields(model: Model, extra) -> None:
                 raise malformed(f"#/{key}: extraneous key [{inner}] is not permitted")
             if isinstance(inner_value, bool) or not isinstance(inner_value, kind):
                 found = type(inner_value).__name__
-                raise malformed(f"#/{key}/{inner}: expected type: Integer, found: {found}")
+                raise malformed(f"#/{key}/{inner}: expected type: {_JSON_TYPES[kind]}, found: {found}")

@@ -35,15 +35,21 @@ def function_type(error: str, **options) -> fields.String:
 
 
 class _Part(Schema):
-    """Nested objects drop keys we do not use (``prompt_cache_breakpoint``, ``cache_control`` …)."""
+    """Nested objects drop keys we do not use (``prompt_cache_breakpoint`` …)."""
 
     class Meta:
         unknown = EXCLUDE
 
 
+def _cache_control() -> fields.Raw:
+    """Anthropic's marker; anything but an object is ignored, never refused."""
+    return fields.Raw(allow_none=True)
+
+
 class TextPart(_Part):
     type = fields.String(required=True)
     text = fields.String(required=True)
+    cache_control = _cache_control()
 
 
 class RefusalPart(_Part):
@@ -59,11 +65,33 @@ class ImageURL(_Part):
 class ImagePart(_Part):
     type = fields.String(required=True)
     image_url = fields.Nested(ImageURL, required=True)
+    cache_control = _cache_control()
+
+
+class FileData(_Part):
+    file_data = fields.String()
+    file_id = fields.String()
+    filename = fields.String(allow_none=True)
+
+    @validates_schema
+    def _data_given(self, data: dict, **kwargs: Any) -> None:
+        if "file_id" in data and "file_data" not in data:
+            raise ValidationError(
+                "file_id is not supported (there is no Files API here): send the file as file_data.",
+                field_name="file_id",
+            )
+        if "file_data" not in data:
+            raise ValidationError("Required: the file as a base64 data URL.", field_name="file_data")
+
+
+class FilePart(_Part):
+    type = fields.String(required=True)
+    file = fields.Nested(FileData, required=True)
+    cache_control = _cache_control()
 
 
 _UNSUPPORTED_PARTS = {
     "input_audio": "input_audio content parts are not supported: send text, or images as image_url parts.",
-    "file": "file content parts are not supported: send the document's text, or images as image_url parts.",
 }
 
 
@@ -102,6 +130,7 @@ class ThinkingBlock(_Part):
 class _Message(_Part):
     role = fields.String(required=True)
     name = fields.String(allow_none=True)
+    cache_control = _cache_control()
 
 
 class SystemMessage(_Message):
@@ -109,7 +138,7 @@ class SystemMessage(_Message):
 
 
 class UserMessage(_Message):
-    content = _content({"text": TextPart, "image_url": ImagePart}, required=True)
+    content = _content({"text": TextPart, "image_url": ImagePart, "file": FilePart}, required=True)
 
 
 class AssistantMessage(_Message):
@@ -156,6 +185,7 @@ class FunctionDefinition(_Part):
 class Tool(_Part):
     type = function_type("Only function tools are supported.", required=True)
     function = fields.Nested(FunctionDefinition, required=True)
+    cache_control = _cache_control()
 
 
 class ToolName(_Part):

@@ -12,7 +12,7 @@ def model_ids(response) -> set[str]:
 
 def test_list_foundation_models_returns_whole_catalogue_with_summary_fields(control):
     summaries = control.list_foundation_models()["modelSummaries"]
-    assert len(summaries) == 24
+    assert len(summaries) == 28
     haiku = next(m for m in summaries if m["modelId"] == "anthropic.claude-3-haiku-20240307-v1:0")
     assert haiku == {
         "modelArn": HAIKU_ARN,

@@ -9,6 +9,7 @@ import base64
 import pytest
 
 from app.catalogue import ModelInfo
+from app.converse.controls import Deployment
 from app.converter.chat_request import openai_to_converse
 from app.errors import InvalidRequestError
 from app.images import ImageLoader
@@ -30,6 +31,35 @@ NOVA = ModelInfo(id="amazon.nova-pro-v1:0", foundation_id="amazon.nova-pro-v1:0"
 LLAMA = ModelInfo(id="meta.llama3-8b-instruct-v1:0", foundation_id="meta.llama3-8b-instruct-v1:0")
 JURASSIC = ModelInfo(id="ai21.j2-ultra-v1", foundation_id="ai21.j2-ultra-v1")
 TOOL = {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}
+SONNET_45 = ModelInfo(
+    id="us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+    foundation_id="anthropic.claude-sonnet-4-5-20250929-v1:0",
+    input_modalities=VISION,
+)
+OPUS_46 = ModelInfo(id="us.anthropic.claude-opus-4-6-v1", foundation_id="anthropic.claude-opus-4-6-v1")
+NOVA_2 = ModelInfo(id="amazon.nova-2-lite-v1:0", foundation_id="amazon.nova-2-lite-v1:0")
+GPT_OSS = ModelInfo(id="openai.gpt-oss-120b-1:0", foundation_id="openai.gpt-oss-120b-1:0")
+PDF = "data:application/pdf;base64," + base64.b64encode(b"%PDF-1.4 report").decode()
+STRICT_SCHEMA = {
+    "type": "object",
+    "properties": {"answer": {"type": "string"}},
+    "required": ["answer"],
+    "additionalProperties": False,
+}
+STRICT_FORMAT = {"type": "json_schema", "json_schema": {"name": "a", "schema": STRICT_SCHEMA, "strict": True}}
+CACHED = {"type": "ephemeral", "ttl": "1h"}
+
+
+def pdf(name: str = "report.pdf") -> dict:
+    return {"type": "file", "file": {"file_data": PDF, "filename": name}}
+
+
+def marked(text: str) -> dict:
+    return {"type": "text", "text": text, "cache_control": CACHED}
+
+
+def cached_tool(name: str) -> dict:
+    return {"type": "function", "function": {"name": name}, "cache_control": CACHED}
 
 
 def call(call_id: str, arguments: str = '{"q": "x"}') -> dict:
@@ -98,8 +128,56 @@ ACCEPTED = {
             "response_format": {"type": "json_schema", "json_schema": {"name": "my.answer", "schema": {}}},
         },
     ),
+    "json object on claude": (HAIKU, {"messages": [Q], "response_format": {"type": "json_object"}}),
+    "native structured output": (SONNET_45, {"messages": [Q], "response_format": STRICT_FORMAT}),
+    "strict tool": (
+        SONNET_45,
+        {"messages": [Q], "tools": [{**TOOL, "function": {**TOOL["function"], "strict": True}}]},
+    ),
+    "pdf document": (HAIKU, {"messages": [{"role": "user", "content": [pdf("Q3 report, final!.pdf")]}]}),
+    "two documents of one name": (SONNET_45, {"messages": [{"role": "user", "content": [pdf(), pdf()]}]}),
+    "metadata and user": (HAIKU, {"messages": [Q], "metadata": {"a": "b", "bad": "é"}, "user": "u@x.com"}),
+    "guardrail": (
+        HAIKU,
+        {"messages": [Q], "guardrailConfig": {"guardrailIdentifier": "gr1", "guardrailVersion": "1"}},
+    ),
+    "flex tier on nova": (NOVA, {"messages": [Q], "service_tier": "flex"}),
+    "default tier on claude": (HAIKU, {"messages": [Q], "service_tier": "default"}),
+    "latency optimized on nova pro": (NOVA, {"messages": [Q], "performanceConfig": {"latency": "optimized"}}),
+    "adaptive effort": (OPUS_46, {"messages": [Q], "reasoning_effort": "xhigh", "temperature": 0.2}),
+    "nova 2 high effort": (NOVA_2, {"messages": [Q], "reasoning_effort": "high", "max_tokens": 100}),
+    "gpt-oss effort": (GPT_OSS, {"messages": [Q], "reasoning_effort": "minimal"}),
+    "six cache markers with ttl": (
+        SONNET_45,
+        {
+            "messages": [
+                {"role": "system", "content": [marked("be brief")]},
+                {"role": "user", "content": [marked("one"), marked("two"), marked("three")]},
+            ],
+            "tools": [cached_tool("a"), cached_tool("b")],
+        },
+    ),
+    "cache markers on a model without caching": (
+        HAIKU,
+        {"messages": [{"role": "user", "content": [marked("hi")]}]},
+    ),
+    "cache ttl on a model without ttl": (
+        SONNET_37,
+        {"messages": [{"role": "user", "content": [marked("hi")]}]},
+    ),
 }
 REFUSED = {
+    "pdf on llama": (LLAMA, {"messages": [{"role": "user", "content": [pdf()]}]}),
+    "six documents": (SONNET_45, {"messages": [{"role": "user", "content": [pdf()] * 6}]}),
+    "flex tier on claude": (HAIKU, {"messages": [Q], "service_tier": "flex"}),
+    "latency optimized on claude 3 haiku": (
+        HAIKU,
+        {"messages": [Q], "performanceConfig": {"latency": "optimized"}},
+    ),
+    "guardrail without a version": (
+        HAIKU,
+        {"messages": [Q], "guardrailConfig": {"guardrailIdentifier": "gr1"}},
+    ),
     "twenty-one images": (HAIKU, {"messages": [images(12), OK, images(9)]}),
     "image wider than 8000 px": (HAIKU, {"messages": [images(1, png(8001, 10))]}),
     "tool name over 64 characters": (
@@ -115,7 +193,7 @@ REFUSED = {
 
 def translate(model: ModelInfo, body: dict, settings) -> dict:
     loaded = ChatCompletionRequest().load({"model": model.id, **body})
-    return openai_to_converse(loaded, model, ImageLoader(settings), prompt_caching=False).kwargs
+    return openai_to_converse(loaded, model, ImageLoader(settings), deployment=Deployment()).kwargs
 
 
 @pytest.mark.parametrize(("model", "body"), list(ACCEPTED.values()), ids=list(ACCEPTED))

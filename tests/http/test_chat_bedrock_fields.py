@@ -70,3 +70,158 @@ class TestContextOverflow:
     def test_a_full_context_window_finishes_with_length(self, client):
         answer = completion(client, messages=[user("Hi\n@@stop model_context_window_exceeded")])
         assert answer["choices"][0]["finish_reason"] == "length"
+
+
+SONNET_45 = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+NOVA_PRO = "amazon.nova-pro-v1:0"
+GUARDRAIL = {"guardrailIdentifier": "gr1", "guardrailVersion": "1", "trace": "enabled"}
+STRICT_SCHEMA = {
+    "type": "object",
+    "properties": {"answer": {"type": "string"}},
+    "required": ["answer"],
+    "additionalProperties": False,
+}
+TRACE = {
+    "inputAssessment": {
+        "gr1": {
+            "contentPolicy": {
+                "filters": [
+                    {
+                        "type": "VIOLENCE",
+                        "confidence": "HIGH",
+                        "filterStrength": "HIGH",
+                        "action": "BLOCKED",
+                        "detected": True,
+                    }
+                ]
+            }
+        }
+    },
+    "actionReason": "Guardrail blocked.",
+}
+
+
+def chunks_of(client, **body) -> list[dict]:
+    return [payload for payload in stream_payloads(client, **body) if payload != "[DONE]"]
+
+
+class TestGuardrails:
+    def test_a_request_guardrail_reaches_converse(self, client):
+        sent = converse_request(client, messages=[user("Hi\n@@echo")], guardrailConfig=GUARDRAIL)
+        assert sent["guardrailConfig"] == GUARDRAIL
+
+    def test_a_literal_extra_body_guardrail_reaches_converse_stream_with_its_mode(
+        self, client, bedrock_emulator
+    ):
+        guardrail = {**GUARDRAIL, "streamProcessingMode": "async"}
+        chunks_of(client, messages=[user("Hi")], extra_body={"guardrailConfig": guardrail})
+        assert bedrock_emulator.requests()[0]["body"]["guardrailConfig"] == guardrail
+
+    def test_an_intervention_is_content_filter_with_the_trace(self, client):
+        answer = completion(client, messages=[user("Hi\n@@guardrail")], guardrailConfig=GUARDRAIL)
+        assert (answer["choices"][0], answer["guardrail_trace"]) == (
+            {
+                "index": 0,
+                "message": {
+                    "role": "assistant",
+                    "content": "Sorry, the model cannot answer this question.",
+                    "refusal": None,
+                },
+                "logprobs": None,
+                "finish_reason": "content_filter",
+            },
+            TRACE,
+        )
+
+    def test_a_streamed_intervention_carries_the_trace_in_the_last_chunk(self, client):
+        chunks = chunks_of(client, messages=[user("Hi\n@@guardrail")], guardrailConfig=GUARDRAIL)
+        assert chunks[-1]["choices"][0]["finish_reason"] == "content_filter"
+        assert chunks[-1]["guardrail_trace"] == TRACE
+        assert all("guardrail_trace" not in chunk for chunk in chunks[:-1])
+
+    def test_the_deployment_guardrail_applies_and_cannot_be_swapped(self, make_app):
+        client = make_app(guardrail_id="deploy1", guardrail_version="DRAFT").test_client()
+        sent = converse_request(client, messages=[user("Hi\n@@echo")])
+        assert sent["guardrailConfig"] == {
+            "guardrailIdentifier": "deploy1",
+            "guardrailVersion": "DRAFT",
+            "trace": "disabled",
+        }
+        response = post_chat(
+            client, {"model": CLAUDE, "messages": [user("Hi")], "guardrailConfig": GUARDRAIL}
+        )
+        assert (response.status_code, response.get_json()["error"]["param"]) == (400, "guardrailConfig")
+
+
+class TestServiceTiers:
+    @pytest.mark.parametrize("stream", [False, True])
+    def test_the_tier_served_is_reported(self, client, stream):
+        body = {"model": NOVA_PRO, "messages": [user("Hi")], "service_tier": "flex"}
+        if stream:
+            chunks = chunks_of(client, **body, stream_options={"include_usage": True})
+            assert [chunk.get("service_tier") for chunk in chunks[-2:]] == ["flex", "flex"]
+        else:
+            assert completion(client, **body)["service_tier"] == "flex"
+
+    def test_auto_sends_no_tier(self, client):
+        assert "serviceTier" not in converse_request(
+            client, messages=[user("Hi\n@@echo")], service_tier="auto"
+        )
+
+    def test_a_tier_the_model_lacks_is_a_400_naming_it(self, client):
+        response = post_chat(client, {"model": CLAUDE, "messages": [user("Hi")], "service_tier": "priority"})
+        assert response.status_code == 400
+        assert response.get_json()["error"] == {
+            "message": f"The model `{CLAUDE}` does not offer the priority service tier.",
+            "type": "invalid_request_error",
+            "param": "service_tier",
+            "code": None,
+        }
+
+    def test_bedrock_latency_optimized_applies_where_the_model_has_it(self, make_app):
+        client = make_app(bedrock_latency="optimized").test_client()
+        nova = converse_request(client, model=NOVA_PRO, messages=[user("Hi\n@@echo")])
+        claude = converse_request(client, model=CLAUDE, messages=[user("Hi\n@@echo")])
+        assert (nova["performanceConfig"], "performanceConfig" in claude) == ({"latency": "optimized"}, False)
+
+
+class TestNativeStructuredOutput:
+    FORMAT = {"type": "json_schema", "json_schema": {"name": "a", "schema": STRICT_SCHEMA, "strict": True}}
+
+    def test_a_strict_schema_is_answered_as_json_text(self, client):
+        answer = completion(client, model=SONNET_45, messages=[user("Hi")], response_format=self.FORMAT)
+        assert (answer["choices"][0]["message"]["content"], answer["choices"][0]["finish_reason"]) == (
+            '{"answer": "answer"}',
+            "stop",
+        )
+
+    def test_streamed_json_arrives_as_content_deltas_and_ends_with_stop(self, client):
+        chunks = chunks_of(client, model=SONNET_45, messages=[user("Hi")], response_format=self.FORMAT)
+        content = "".join(chunk["choices"][0]["delta"].get("content") or "" for chunk in chunks)
+        assert (content, chunks[-1]["choices"][0]["finish_reason"]) == ('{"answer": "answer"}', "stop")
+
+    def test_json_object_always_parses(self, client):
+        answer = completion(client, messages=[user("Hi")], response_format={"type": "json_object"})
+        assert answer["choices"][0]["message"]["content"] == "{}"
+
+
+class TestDocuments:
+    PDF = "data:application/pdf;base64,JVBERi0xLjQgcmVwb3J0"  # "%PDF-1.4 report"
+
+    def part(self, **file) -> dict:
+        return {"type": "file", "file": {"file_data": self.PDF, **file}}
+
+    def test_a_pdf_file_part_becomes_a_document_block(self, client):
+        content = [{"type": "text", "text": "Summarise"}, self.part(filename="q3.pdf")]
+        answer = completion(client, messages=[{"role": "user", "content": content}])
+        assert answer["choices"][0]["message"]["content"] == "Echo: Summarise [documents: q3 (pdf, 15 bytes)]"
+
+    def test_a_model_without_documents_is_a_400_naming_it(self, client):
+        llama = "meta.llama3-8b-instruct-v1:0"
+        response = post_chat(
+            client, {"model": llama, "messages": [{"role": "user", "content": [self.part()]}]}
+        )
+        assert (response.status_code, response.get_json()["error"]["message"]) == (
+            400,
+            f"The model `{llama}` does not accept documents.",
+        )

@@ -183,8 +183,13 @@ class TestRejected:
             ),
             (
                 request(messages=[{"role": "user", "content": [{"type": "file", "file": {}}]}]),
-                "messages[0].content[0].type",
-                "file content parts are not supported",
+                "messages[0].content[0].file.file_data",
+                "Required: the file as a base64 data URL",
+            ),
+            (
+                request(messages=[{"role": "user", "content": [{"type": "file", "file": {"file_id": "f"}}]}]),
+                "messages[0].content[0].file.file_id",
+                "file_id is not supported (there is no Files API here)",
             ),
             (
                 request(messages=[{"role": "user", "content": [{"type": "video"}]}]),

@@ -9,7 +9,13 @@ import pytest
 from app.catalogue import ModelInfo
 from app.converse.blocks import EMPTY_TOOL_RESULT, bedrock_tool_id
 from app.converse.call import ConverseCall
-from app.converse.structured import JSON_OBJECT_INSTRUCTION, STRUCTURED_DESCRIPTION
+from app.converse.controls import Deployment
+from app.converse.structured import (
+    JSON_OBJECT_DESCRIPTION,
+    JSON_OBJECT_INSTRUCTION,
+    JSON_OBJECT_TOOL,
+    STRUCTURED_DESCRIPTION,
+)
 from app.converse.tools import STRUCTURED_INSTRUCTION
 from app.converse.turns import CONVERSATION_START
 from app.converter.chat_request import openai_to_converse
@@ -69,7 +75,7 @@ def convert(
     model: ModelInfo = CLAUDE, *, caching: bool = False, load_image=fake_image, **body
 ) -> ConverseCall:
     loaded = ChatCompletionRequest().load({"model": "client-model", **body})
-    return openai_to_converse(loaded, model, load_image, prompt_caching=caching)
+    return openai_to_converse(loaded, model, load_image, deployment=Deployment(prompt_caching=caching))
 
 
 def kwargs(model: ModelInfo = CLAUDE, **body) -> dict:
@@ -532,17 +538,51 @@ class TestStructuredOutput:
             "toolChoice": {"any": {}},
         }
 
-    def test_json_object_asks_for_json_in_the_system_prompt(self):
+    def test_json_object_forces_an_open_object_tool(self):
         result = convert(messages=[user("hi")], response_format={"type": "json_object"})
         assert result == ConverseCall(
             kwargs={
                 "modelId": CLAUDE.id,
+                "messages": [text_turn("user", "hi")],
+                "toolConfig": {
+                    "tools": [
+                        {
+                            "toolSpec": {
+                                "name": JSON_OBJECT_TOOL,
+                                "description": JSON_OBJECT_DESCRIPTION,
+                                "inputSchema": {"json": {"type": "object"}},
+                            }
+                        }
+                    ],
+                    "toolChoice": {"tool": {"name": JSON_OBJECT_TOOL}},
+                },
+            },
+            structured_tool=JSON_OBJECT_TOOL,
+            json_object=True,
+        )
+
+    def test_json_object_is_asked_in_words_where_no_tool_can_be_forced(self):
+        result = convert(LLAMA, messages=[user("hi")], response_format={"type": "json_object"})
+        assert result == ConverseCall(
+            kwargs={
+                "modelId": LLAMA.id,
                 "messages": [text_turn("user", "hi")],
                 "system": [{"text": JSON_OBJECT_INSTRUCTION}],
             },
             structured_tool=None,
             json_object=True,
         )
+
+    def test_json_object_while_thinking_asks_for_the_tool_in_words(self):
+        result = convert(
+            messages=[user("hi")],
+            response_format={"type": "json_object"},
+            reasoning_effort="low",
+            max_tokens=4096,
+        )
+        assert result.kwargs["toolConfig"]["toolChoice"] == {"auto": {}}
+        assert result.kwargs["system"] == [{"text": STRUCTURED_INSTRUCTION.format(name=JSON_OBJECT_TOOL)}]
+        assert (result.structured_tool, result.json_object, result.thinking) == (JSON_OBJECT_TOOL, True, True)
 
     def test_text_format_changes_nothing(self):
         assert convert(messages=[user("hi")], response_format={"type": "text"}) == ConverseCall(
