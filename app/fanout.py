@@ -1,10 +1,13 @@
-"""A bounded, ordered concurrent map: greenlets under gevent, threads otherwise."""
+"""A bounded, ordered concurrent map (greenlets under gevent, threads otherwise), and its
+streaming counterpart, ``fan_in``: several iterators read at once, items as they arrive."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import queue
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 import gevent.pool
 from gevent import monkey
@@ -48,3 +51,56 @@ def _unwrap(outcome: Result | BaseException) -> Result:
     if isinstance(outcome, BaseException):
         raise outcome
     return outcome
+
+
+_DONE = object()
+
+
+def fan_in(sources: Sequence[Iterator[Item]]) -> Iterator[tuple[int, Item]]:
+    """``(index, item)`` from every source as each produces it, sources read concurrently.
+
+    One thread per source (a greenlet under gevent's patching); the first failure fails all.
+    Closing the result stops the readers at their next item and closes every source.
+    """
+    if len(sources) == 1:
+        yield from ((0, item) for item in sources[0])
+        return
+    arrived: queue.Queue = queue.Queue()
+    stopping = threading.Event()
+    readers = [
+        threading.Thread(target=_read, args=(index, source, arrived, stopping), daemon=True)
+        for index, source in enumerate(sources)
+    ]
+    for reader in readers:
+        reader.start()
+    try:
+        remaining = len(readers)
+        while remaining:
+            index, item = arrived.get()
+            if item is _DONE:
+                remaining -= 1
+            elif isinstance(item, _Failure):
+                raise item.error
+            else:
+                yield index, item
+    finally:
+        stopping.set()
+
+
+class _Failure(NamedTuple):
+    error: BaseException
+
+
+def _read(index: int, source: Iterator, arrived: queue.Queue, stopping: threading.Event) -> None:
+    try:
+        for item in source:
+            if stopping.is_set():
+                break
+            arrived.put((index, item))
+    except Exception as exc:
+        arrived.put((index, _Failure(exc)))
+    finally:
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()
+        arrived.put((index, _DONE))

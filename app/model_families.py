@@ -127,9 +127,7 @@ _FAMILIES: tuple[tuple[str, Family], ...] = (
     (r"ai21\.jamba", Family("jamba", forced_tool_choice=False)),
     (
         r"deepseek\.v3",
-        Family(
-            "deepseek-v3", forced_tool_choice=False, native_structured_output=True, service_tiers=_TIERS
-        ),
+        Family("deepseek-v3", forced_tool_choice=False, native_structured_output=True, service_tiers=_TIERS),
     ),
     (
         r"cohere\.command-r",

@@ -11,12 +11,18 @@ from flask import Blueprint, Response, jsonify
 from app.api.request_body import json_body
 from app.api.services import bedrock, catalogue, settings
 from app.api.upstream import converse_events
+from app.converse.call import ConverseCall
 from app.converse.controls import Deployment
 from app.converter.chat_request import openai_to_converse
-from app.converter.chat_response import converse_to_openai
-from app.converter.chat_stream import converse_stream_to_chunk_batches
+from app.converter.chat_response import converse_to_openai, merged_choices
+from app.converter.chat_stream import (
+    converse_stream_to_chunk_batches,
+    converse_stream_to_chunks,
+    interleaved_choices,
+)
 from app.errors import InvalidRequestError
 from app.exchange import current as current_exchange
+from app.fanout import fan_in, fan_out
 from app.images import ImageLoader
 from app.schemas.chat import ChatCompletionRequest
 from app.sse import start_stream, stream_response
@@ -41,12 +47,49 @@ def create_chat_completion(deployment: str | None = None) -> Response:
         "completion_id": _completion_id(),
         "created": int(time.time()),
     }
+    choices = _choices(body)
     if not body.get("stream"):
-        return jsonify(converse_to_openai(bedrock().converse(call.kwargs), **ids))
+        return jsonify(_completion(call, choices, ids))
     include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-    events = converse_events(model, call)
-    batches = converse_stream_to_chunk_batches(events.batches(), include_usage=include_usage, **ids)
-    return stream_response(start_stream(batches, events))
+    if choices == 1:
+        events = converse_events(model, call)
+        batches = converse_stream_to_chunk_batches(events.batches(), include_usage=include_usage, **ids)
+        return stream_response(start_stream(batches, events))
+    streams = [
+        converse_stream_to_chunks(converse_events(model, call), include_usage=True, choice_index=i, **ids)
+        for i in range(choices)
+    ]
+    merged = fan_in(streams)
+    return stream_response(start_stream(interleaved_choices(merged, include_usage), merged))
+
+
+def _choices(body: dict) -> int:
+    """``n``: each choice is its own Converse call, made concurrently."""
+    choices = body.get("n") or 1
+    if choices > settings().max_choices:
+        raise InvalidRequestError(
+            f"n is {choices}; this gateway answers at most {settings().max_choices} choices a request.",
+            param="n",
+        )
+    return choices
+
+
+def _completion(call: ConverseCall, choices: int, ids: dict) -> dict:
+    if choices == 1:
+        return converse_to_openai(bedrock().converse(call.kwargs), **ids)
+    client = bedrock()  # the app context does not reach the workers
+    answers = fan_out(
+        lambda _: client.converse(call.kwargs), range(choices), settings().embedding_concurrency
+    )
+    completion = merged_choices([converse_to_openai(answer, **ids) for answer in answers])
+    usage = [answer.get("usage") or {} for answer in answers]
+    current_exchange().record_usage(
+        *(
+            sum(u.get(key, 0) for u in usage)
+            for key in ("inputTokens", "outputTokens", "cacheReadInputTokens", "cacheWriteInputTokens")
+        )
+    )
+    return completion
 
 
 @lru_cache(maxsize=8)

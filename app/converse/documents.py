@@ -89,7 +89,7 @@ def document_name(filename: str | None, fmt: str) -> str:
     if "." in stem:
         stem = stem.rsplit(".", 1)[0]
     name = _SPACES.sub(" ", _NAME_DISALLOWED.sub("-", stem)).strip()[:MAX_NAME].strip()
-    return name or f"document-{fmt}"
+    return name if any(c.isalnum() for c in name) else f"document-{fmt}"
 
 
 def check_document_count(turns: list[dict], param: str) -> None:

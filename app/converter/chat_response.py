@@ -54,6 +54,28 @@ def converse_to_openai(
     }
 
 
+def merged_choices(completions: list[dict]) -> dict:
+    """n completions of one request as one, ``choices[i].index`` = i, usage summed."""
+    choices = [{**completion["choices"][0], "index": i} for i, completion in enumerate(completions)]
+    usage = summed_usage([completion["usage"] for completion in completions])
+    return {**completions[0], "choices": choices, "usage": usage}
+
+
+def summed_usage(usages: list[dict]) -> dict:
+    def total(key: str, detail: str | None = None) -> int:
+        return sum((usage[key][detail] if detail else usage[key]) for usage in usages)
+
+    return {
+        "prompt_tokens": total("prompt_tokens"),
+        "completion_tokens": total("completion_tokens"),
+        "total_tokens": total("total_tokens"),
+        "prompt_tokens_details": {"cached_tokens": total("prompt_tokens_details", "cached_tokens")},
+        "completion_tokens_details": {
+            "reasoning_tokens": total("completion_tokens_details", "reasoning_tokens")
+        },
+    }
+
+
 def served_with(answer: dict) -> dict:
     """The tier Bedrock served with, and the guardrail's trace, from a response or metadata event."""
     fields = {}

@@ -19,10 +19,23 @@ from app.converter.chat_response import (
     declined_structured,
     finish_reason,
     served_with,
+    summed_usage,
     usage_to_openai,
 )
 
 _STRUCTURED = -1  # tool index standing for the structured-output tool
+
+
+def interleaved_choices(chunks: Iterable[tuple[int, dict]], include_usage: bool) -> Iterator[dict]:
+    """Several choices' chunks as they arrive, with one usage chunk, summed, at the end."""
+    usage_chunks: list[dict] = []
+    for _, chunk in chunks:
+        if chunk["choices"]:
+            yield chunk
+        else:
+            usage_chunks.append(chunk)
+    if include_usage and usage_chunks:
+        yield {**usage_chunks[-1], "usage": summed_usage([chunk["usage"] for chunk in usage_chunks])}
 
 
 def converse_stream_to_chunks(
@@ -33,9 +46,11 @@ def converse_stream_to_chunks(
     completion_id: str,
     created: int,
     include_usage: bool,
+    choice_index: int = 0,
 ) -> Iterator[dict]:
     """Yield the chunks for one streamed answer; a usage chunk last when asked for."""
     stream = _ChunkStream(model, call, completion_id, created, include_usage)
+    stream.choice_index = choice_index
     for event in events:
         yield from stream.feed(event)
     if stream.finish is not None:
@@ -79,6 +94,7 @@ class _ChunkStream:
         self.held_text: list[str] | None = [] if call.structured_tool else None
         self.structured_seen = False
         self.finish: dict | None = None
+        self.choice_index = 0
 
     def feed(self, event: dict) -> list[dict]:
         """The chunks one event makes (usually one, sometimes none or two)."""
@@ -103,7 +119,9 @@ class _ChunkStream:
             "created": self.created,
             "model": self.model,
             "system_fingerprint": SYSTEM_FINGERPRINT,
-            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
+            "choices": [
+                {"index": self.choice_index, "delta": delta, "logprobs": None, "finish_reason": finish}
+            ],
         }
         if self.include_usage:
             chunk["usage"] = None

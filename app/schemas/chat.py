@@ -4,7 +4,7 @@ Unknown top-level keys are kept (``unknown = INCLUDE``): the converter forwards 
 ones that are not OpenAI parameters to Bedrock as ``additionalModelRequestFields``.
 OpenAI parameters Bedrock cannot honour (``user``, ``seed``, ``logit_bias`` …) load
 unchanged and are ignored by the converter; the few whose absence would change the
-answer (``n`` > 1, ``logprobs``, ``functions``) are refused here.
+answer (``logprobs``, ``functions``) are refused here.
 """
 
 from __future__ import annotations
@@ -293,7 +293,9 @@ class ChatCompletionRequest(Schema):
     max_completion_tokens = _token_limit()
     temperature = _number(0, 2)
     top_p = _number(0, 1)
-    n = fields.Integer(allow_none=True, validate=validate.Equal(1, error="Only n=1 is supported."))
+    n = fields.Integer(
+        strict=True, allow_none=True, validate=validate.Range(min=1, error="Must be at least 1.")
+    )
     stop = StringOr(fields.List(fields.String()), expected="an array of strings", allow_none=True)
     stream = StrictBoolean(allow_none=True)
     stream_options = fields.Nested(StreamOptions, allow_none=True)

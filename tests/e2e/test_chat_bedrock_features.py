@@ -76,3 +76,22 @@ class TestJsonObject:
             model="gpt-4o", messages=ask("Who?"), response_format={"type": "json_object"}
         )
         assert (completion.choices[0].message.content, completion.model) == ("{}", CLAUDE)
+
+
+class TestChoices:
+    def test_three_choices(self, openai_client):
+        completion = openai_client.chat.completions.create(model=CLAUDE, messages=ask("Hi"), n=3)
+        assert [(c.index, c.message.content) for c in completion.choices] == [
+            (0, "Echo: Hi"),
+            (1, "Echo: Hi"),
+            (2, "Echo: Hi"),
+        ]
+
+    def test_three_streamed_choices_accumulate_by_index(self, openai_client):
+        with openai_client.chat.completions.stream(model=CLAUDE, messages=ask("Hi there"), n=3) as stream:
+            final = stream.get_final_completion()
+        assert [(c.index, c.message.content, c.finish_reason) for c in final.choices] == [
+            (0, "Echo: Hi there", "stop"),
+            (1, "Echo: Hi there", "stop"),
+            (2, "Echo: Hi there", "stop"),
+        ]

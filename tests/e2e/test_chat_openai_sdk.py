@@ -247,7 +247,7 @@ def test_sdk_raises_rate_limit_error_with_retry_after(openai_client):
 @pytest.mark.parametrize(
     ("fields", "param"),
     [
-        pytest.param({"messages": [user("Hi")], "n": 2}, "n", id="n"),
+        pytest.param({"messages": [user("Hi")], "n": 9}, "n", id="n-above-max-choices"),
         pytest.param(
             {
                 "messages": [

@@ -12,7 +12,7 @@ def model_ids(response) -> set[str]:
 
 def test_list_foundation_models_returns_whole_catalogue_with_summary_fields(control):
     summaries = control.list_foundation_models()["modelSummaries"]
-    assert len(summaries) == 28
+    assert len(summaries) == 27
     haiku = next(m for m in summaries if m["modelId"] == "anthropic.claude-3-haiku-20240307-v1:0")
     assert haiku == {
         "modelArn": HAIKU_ARN,
@@ -99,10 +99,10 @@ def test_list_inference_profiles_defaults_to_system_defined_pages_of_ten(control
     assert {p["type"] for p in first["inferenceProfileSummaries"]} == {"SYSTEM_DEFINED"}
 
 
-def test_paginator_walks_all_twenty_three_system_profiles(control):
+def test_paginator_walks_all_twenty_five_system_profiles(control):
     ids = [p["inferenceProfileId"] for p in all_profiles(control)]
-    assert len(ids) == len(set(ids)) == 23
-    assert sum(i.startswith("us.") for i in ids) == 14
+    assert len(ids) == len(set(ids)) == 25
+    assert sum(i.startswith("us.") for i in ids) == 16
     assert {i for i in ids if not i.startswith("us.")} == {
         "global.anthropic.claude-sonnet-4-20250514-v1:0",
         "global.anthropic.claude-sonnet-4-5-20250929-v1:0",
@@ -118,7 +118,7 @@ def test_paginator_walks_all_twenty_three_system_profiles(control):
 
 def test_max_results_sets_page_size(control):
     pages = control.get_paginator("list_inference_profiles").paginate(PaginationConfig={"PageSize": 7})
-    assert [len(p["inferenceProfileSummaries"]) for p in pages] == [7, 7, 7, 2]
+    assert [len(p["inferenceProfileSummaries"]) for p in pages] == [7, 7, 7, 4]
 
 
 def test_type_application_lists_the_team_profile(control):

@@ -44,7 +44,7 @@ def served(request):
 def test_subprocess_emulator_answers_boto3(served):
     client, control = make_client(served, "bedrock-runtime"), make_client(served, "bedrock")
     assert reply_text(ask(client, "from a subprocess")) == "Echo: from a subprocess"
-    assert len(control.list_foundation_models()["modelSummaries"]) == 24
+    assert len(control.list_foundation_models()["modelSummaries"]) == 27
     client.close()
     control.close()
 

@@ -54,7 +54,10 @@ class TestAnsweringModel:
 
 class TestContextOverflow:
     def test_input_too_long_is_context_length_exceeded(self, client):
-        response = post_chat(client, {"model": CLAUDE, "messages": [user("Hi\n@@context 1 form=input")]})
+        response = post_chat(
+            client,
+            {"model": CLAUDE, "messages": [user("A longer question than one token\n@@context 1 form=input")]},
+        )
         assert (response.status_code, response.get_json()) == (
             400,
             {
@@ -224,4 +227,44 @@ class TestDocuments:
         assert (response.status_code, response.get_json()["error"]["message"]) == (
             400,
             f"The model `{llama}` does not accept documents.",
+        )
+
+
+class TestChoices:
+    def test_n_choices_are_indexed_with_usage_summed(self, client, bedrock_emulator):
+        answer = completion(client, messages=[user("Hi")], n=3)
+        one = completion(client, messages=[user("Hi")])
+        assert [(c["index"], c["message"]["content"]) for c in answer["choices"]] == [
+            (0, "Echo: Hi"),
+            (1, "Echo: Hi"),
+            (2, "Echo: Hi"),
+        ]
+        assert answer["usage"]["total_tokens"] == 3 * one["usage"]["total_tokens"]
+        assert bedrock_emulator.calls()["Converse"] == 4
+
+    def test_streamed_choices_arrive_by_index_with_one_usage_chunk(self, client):
+        chunks = chunks_of(client, messages=[user("Hi there")], n=3, stream_options={"include_usage": True})
+        texts: dict[int, str] = {}
+        for chunk in chunks:
+            for choice in chunk["choices"]:
+                texts[choice["index"]] = texts.get(choice["index"], "") + (
+                    choice["delta"].get("content") or ""
+                )
+        usage_chunks = [chunk for chunk in chunks if not chunk["choices"]]
+        single = chunks_of(client, messages=[user("Hi there")], stream_options={"include_usage": True})
+        assert texts == {0: "Echo: Hi there", 1: "Echo: Hi there", 2: "Echo: Hi there"}
+        assert usage_chunks == [chunks[-1]]
+        assert chunks[-1]["usage"]["total_tokens"] == 3 * single[-1]["usage"]["total_tokens"]
+
+    def test_more_choices_than_max_choices_is_a_400(self, make_app):
+        client = make_app(max_choices=2).test_client()
+        response = post_chat(client, {"model": CLAUDE, "messages": [user("Hi")], "n": 3})
+        assert (response.status_code, response.get_json()["error"]) == (
+            400,
+            {
+                "message": "n is 3; this gateway answers at most 2 choices a request.",
+                "type": "invalid_request_error",
+                "param": "n",
+                "code": None,
+            },
         )

@@ -137,7 +137,9 @@ INVALID = [
         "not valid JSON",
         id="tool-call-arguments-not-json",
     ),
-    pytest.param({"model": CLAUDE, "messages": HI, "n": 2}, "n", "Only n=1 is supported", id="n-above-1"),
+    pytest.param(
+        {"model": CLAUDE, "messages": HI, "n": 9}, "n", "at most 8 choices", id="n-above-max-choices"
+    ),
     pytest.param(
         {"model": CLAUDE, "messages": HI, "logprobs": True}, "logprobs", "not supported", id="logprobs"
     ),
@@ -359,7 +361,7 @@ def test_invalid_requests_are_400_naming_the_field(client, bedrock_emulator, pay
 
 @pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])
 def test_an_invalid_streaming_request_is_a_plain_json_error(client, stream):
-    response = post_chat(client, {"model": CLAUDE, "messages": HI, "n": 3, "stream": stream})
+    response = post_chat(client, {"model": CLAUDE, "messages": HI, "n": 0, "stream": stream})
     assert_openai_error(response, 400, "invalid_request_error", param="n")
 
 

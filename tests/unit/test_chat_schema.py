@@ -260,7 +260,7 @@ class TestRejected:
                 "messages[0].thinking_blocks[0].thinking",
                 "Required",
             ),
-            (request(n=2), "n", "Only n=1"),
+            (request(n=0), "n", "Must be at least 1"),
             (request(logprobs=True), "logprobs", "not supported"),
             (request(top_logprobs=2), "top_logprobs", "not supported"),
             (request(functions=[{"name": "f"}]), "functions", "use tools and tool_choice"),
