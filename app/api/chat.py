@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterator
 from functools import lru_cache
 
 from flask import Blueprint, Response, jsonify
@@ -11,6 +12,7 @@ from flask import Blueprint, Response, jsonify
 from app.api.request_body import json_body
 from app.api.services import bedrock, catalogue, settings
 from app.api.upstream import converse_events
+from app.catalogue import ModelInfo
 from app.converse.call import ConverseCall
 from app.converse.controls import Deployment
 from app.converter.chat_request import openai_to_converse
@@ -55,12 +57,31 @@ def create_chat_completion(deployment: str | None = None) -> Response:
         events = converse_events(model, call)
         batches = converse_stream_to_chunk_batches(events.batches(), include_usage=include_usage, **ids)
         return stream_response(start_stream(batches, events))
-    streams = [
-        converse_stream_to_chunks(converse_events(model, call), include_usage=True, choice_index=i, **ids)
-        for i in range(choices)
-    ]
-    merged = fan_in(streams)
+    merged = fan_in(_choice_streams(model, call, choices, ids))
     return stream_response(start_stream(interleaved_choices(merged, include_usage), merged))
+
+
+def _choice_streams(model: ModelInfo, call: ConverseCall, choices: int, ids: dict) -> list[Iterator[dict]]:
+    """One chunk stream per choice; if one cannot start, the ones started are released."""
+    streams: list[Iterator[dict]] = []
+    try:
+        for i in range(choices):
+            events = converse_events(model, call)
+            chunks = converse_stream_to_chunks(events, include_usage=True, choice_index=i, **ids)
+            streams.append(_releasing(chunks, events))
+    except BaseException:
+        for stream in streams:
+            stream.close()
+        raise
+    return streams
+
+
+def _releasing(chunks: Iterator[dict], events: Iterator[dict]) -> Iterator[dict]:
+    """``chunks``, then the Bedrock stream they read released, however the reading ends."""
+    try:
+        yield from chunks
+    finally:
+        events.close()
 
 
 def _choices(body: dict) -> int:

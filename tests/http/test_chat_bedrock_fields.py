@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.http.helpers_chat import CLAUDE, completion, converse_request, post_chat, stream_payloads, user
+from tests.http.helpers_chat import (
+    CLAUDE,
+    completion,
+    converse_request,
+    open_streams_after,
+    post_chat,
+    stream_payloads,
+    user,
+)
 
 
 class TestRequestMetadata:
@@ -255,6 +263,21 @@ class TestChoices:
         assert texts == {0: "Echo: Hi there", 1: "Echo: Hi there", 2: "Echo: Hi there"}
         assert usage_chunks == [chunks[-1]]
         assert chunks[-1]["usage"]["total_tokens"] == 3 * single[-1]["usage"]["total_tokens"]
+
+    def test_a_client_that_goes_away_releases_every_choices_stream(self, client, bedrock_emulator):
+        body = {
+            "model": CLAUDE,
+            "messages": [user("@@words 200\n@@latency token=20")],
+            "stream": True,
+            "n": 3,
+        }
+        response = post_chat(client, body)
+        pieces = iter(response.response)
+        next(pieces)
+        next(pieces)
+        assert bedrock_emulator.open_streams() == 3
+        response.close()
+        assert open_streams_after(bedrock_emulator) == 0
 
     def test_more_choices_than_max_choices_is_a_400(self, make_app):
         client = make_app(max_choices=2).test_client()
