@@ -54,6 +54,11 @@ class Family:
     # A cache point's ttl ("5m", "1h"); elsewhere a cache point takes none.
     cache_ttl: bool = False
 
+    @property
+    def anthropic_thinking(self) -> bool:
+        """Takes Anthropic's thinking object (a budget; adaptive too, where ``reasoning`` says so)."""
+        return self.reasoning in ("anthropic", "adaptive")
+
 
 _TIERS = frozenset({"flex", "priority"})
 _CLAUDE = dict(whitespace_stop_sequences=False, max_images=20, anthropic_body=True, documents=True)

@@ -250,7 +250,7 @@ class Sanitizer:
         thinking = out.get("thinking")
         if not thinking or thinking.get("type") == "disabled":
             return
-        if self.model.family.reasoning != "anthropic":
+        if not self.model.family.anthropic_thinking:
             self._drop("thinking (this model does not think)")
             out.pop("thinking")
             return

@@ -66,7 +66,7 @@ def system_blocks(system: str | list[dict] | None) -> list[dict]:
 
 def _thinking(config: dict | None, model: ModelInfo, extra: dict) -> dict | None:
     """Claude's thinking object where the model thinks on request; elsewhere it is ignored."""
-    if not config or config.get("type") == "disabled" or model.family.reasoning != "anthropic":
+    if not config or config.get("type") == "disabled" or not model.family.anthropic_thinking:
         return None
     extra["thinking"] = config
     return config
