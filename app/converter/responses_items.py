@@ -163,7 +163,7 @@ def plan_tools(body: dict, box: Toolbox, model: ModelInfo) -> ToolPlan:
     text_format = (body.get("text") or {}).get("format") or {}
     kind = text_format.get("type", "text")
     if kind == "json_object":
-        return with_json_object(plan)
+        return with_json_object(plan, model)
     if kind == "json_schema":
         name = text_format.get("name") or "response"
         description = text_format.get("description")
