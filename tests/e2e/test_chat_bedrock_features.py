@@ -6,23 +6,14 @@ from __future__ import annotations
 import base64
 
 import pytest
-from pydantic import BaseModel
 
+from tests.e2e.test_structured_output import Person, ask
 from tests.http.helpers_chat import CLAUDE
 
 pytestmark = pytest.mark.e2e
 
 SONNET_45 = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 PDF = b"%PDF-1.4 quarterly report"
-
-
-class Person(BaseModel):
-    name: str
-    age: int
-
-
-def ask(text: str) -> list[dict]:
-    return [{"role": "user", "content": text}]
 
 
 class TestNativeStructuredOutput:
