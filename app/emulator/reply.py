@@ -74,7 +74,8 @@ def _texts(body: dict, echoed: dict, prompt: Prompt, has_tools: bool) -> list[st
 
 
 def _documents_note(body: dict) -> str:
-    found = features.documents([last_user_message(body.get("messages") or [])])
+    # Converse document blocks; the Messages view of InvokeModel carries none of their fields.
+    found = [d for d in features.documents([last_user_message(body.get("messages") or [])]) if "source" in d]
     if not found:
         return ""
     named = (f"{d['name']} ({d['format']}, {len(features.document_bytes(d))} bytes)" for d in found)
