@@ -6,9 +6,12 @@ preloading would import botocore's SSL context in the master, unpatched.
 README.md (Deployment) describes every variable read here.
 """
 
+import glob
 import json
 import multiprocessing
 import os
+import re
+import shutil
 
 from gunicorn import util
 
@@ -45,9 +48,23 @@ max_requests_jitter = _int("MAX_REQUESTS_JITTER", max_requests // 10)
 preload_app = False
 # The heartbeat file on tmpfs: an overlay filesystem under load can stall it (gunicorn docs).
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
-accesslog = os.environ.get("ACCESS_LOG", "-") or None
+# The app writes one JSON access line per request (LOG_FORMAT=json, the default here), with
+# model, tokens and timings; gunicorn's own access line would repeat it, so it is off then.
+os.environ.setdefault("LOG_FORMAT", "json")
+_json_logs = os.environ["LOG_FORMAT"].strip().lower() == "json"
+accesslog = os.environ.get("ACCESS_LOG", "" if _json_logs else "-") or None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").strip().lower() or "info"
+if _json_logs:
+    # gunicorn's own lines (boot, worker exits) in the same JSON shape as the app's.
+    logconfig_dict = {
+        "root": {"level": loglevel.upper(), "handlers": []},
+        "loggers": {
+            name: {"level": loglevel.upper(), "handlers": [handler], "propagate": False}
+            for name, handler in (("gunicorn.error", "error_console"), ("gunicorn.access", "console"))
+        },
+        "formatters": {"generic": {"()": "app.log_format.JsonFormatter"}},
+    }
 # Which peers may set X-Forwarded-Proto/For: behind an ALB, the VPC's CIDR (or "*").
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # gunicorn 25+ opens a control socket under $HOME by default; several servers on one host
@@ -57,10 +74,56 @@ if not control_socket_disable:
     control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
 
 
+# METRICS_ENABLED: every worker writes its metric values to files in one directory, which
+# /metrics sums (prometheus_client's multiprocess mode). The variable must be set before a
+# worker imports prometheus_client, so here; the directory is per server (per bind).
+_metrics = os.environ.get("METRICS_ENABLED", "").strip().lower() in {"1", "true", "yes", "on"}
+_own_metrics_dir = _metrics and not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _own_metrics_dir:
+    _shm = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else "/tmp"
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = (
+        f"{_shm}/bedrock-gateway-metrics-{re.sub(r'[^A-Za-z0-9.]+', '_', bind)}"
+    )
+
+
 def on_starting(server) -> None:
-    """Refuse ``--preload``: it imports botocore's ssl and urllib3 in the master, unpatched."""
+    """Refuse ``--preload`` (it imports botocore's ssl in the master, unpatched); reset metrics."""
     if server.cfg.preload_app:
         raise SystemExit("gunicorn.conf.py: preload_app breaks gevent's monkey-patching; remove --preload")
+    metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if _metrics and metrics_dir:
+        # Once per server start (a HUP reload does not come here): last run's values go.
+        os.makedirs(metrics_dir, exist_ok=True)
+        for stale in glob.glob(os.path.join(metrics_dir, "*.db")):
+            os.remove(stale)
+        if not os.access(metrics_dir, os.W_OK):
+            raise SystemExit(f"gunicorn.conf.py: PROMETHEUS_MULTIPROC_DIR={metrics_dir} is not writable")
+
+
+def child_exit(server, worker) -> None:
+    """A worker exited: its live gauges go; its counters stay, so totals never go backwards."""
+    if _metrics and os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server) -> None:
+    if _own_metrics_dir:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+
+
+def post_worker_init(worker) -> None:
+    """SIGTERM starts the app's drain: readiness 503, streams ended before the graceful timeout."""
+    from app.drain import attach_to_worker
+
+    attach_to_worker(worker)
+
+
+def worker_exit(server, worker) -> None:
+    from app.drain import DRAIN
+
+    DRAIN.stopped()
 
 
 def when_ready(server) -> None:

@@ -6,6 +6,7 @@ import logging
 import os
 from typing import TYPE_CHECKING
 
+from app.log_format import formatter
 from app.settings import Settings
 
 if TYPE_CHECKING:
@@ -16,7 +17,14 @@ SETTINGS = "settings"
 
 
 def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    """Every logger's lines through one handler, in the configured format."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(formatter(settings.log_format))
+    handler.name = "bedrock-gateway"
+    root = logging.getLogger()
+    # Replace only the handler an earlier app installed; others (a test's capture) stay.
+    root.handlers[:] = [h for h in root.handlers if h.name != handler.name] + [handler]
+    root.setLevel(settings.log_level)
     # botocore's INFO lines (credential and endpoint discovery) are noise in a service log.
     quiet = max(logging.WARNING, logging.getLevelName(settings.log_level))
     for name in ("botocore", "boto3", "urllib3"):
@@ -29,7 +37,17 @@ def create_app(settings: Settings | None = None) -> Flask:
     # gevent before Flask, boto3 and ssl load, and pure modules import without them.
     from flask import Flask
 
-    from app import auth, bedrock, cors, exchange, payload_log, rate_limits, response_store
+    from app import (
+        access_log,
+        auth,
+        bedrock,
+        cors,
+        exchange,
+        metrics,
+        payload_log,
+        rate_limits,
+        response_store,
+    )
     from app.api import bp as api_bp
     from app.api.health import bp as health_bp
     from app.catalogue import Catalogue
@@ -45,10 +63,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.url_map.merge_slashes = False
     app.extensions[SETTINGS] = settings
     client = bedrock.init_app(app, settings)
-    app.extensions[CATALOGUE] = Catalogue(settings, client.list_models, region=client.region)
+    catalogue = app.extensions[CATALOGUE] = Catalogue(settings, client.list_models, region=client.region)
     auth.init_app(app, settings)
     rate_limits.init_app(app, settings)
     response_store.init_app(app, settings)
+    access_log.init_app(app)
+    metrics.init_app(app, settings, catalogue.is_known)
     cors.init_app(app, settings)
     register_error_handlers(app)
     exchange.init_app(app)
@@ -57,4 +77,18 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(api_bp, url_prefix=settings.api_route_prefix)
     if settings.api_route_prefix != "/v1":
         app.register_blueprint(api_bp, url_prefix="/v1", name="v1")
+    logging.getLogger(__name__).info("start", extra=_start_fields(settings))
     return app
+
+
+def _start_fields(settings: Settings) -> dict:
+    """The lifecycle ``start`` line: what this worker serves, never a secret."""
+    return {
+        "event": "start",
+        "pid": os.getpid(),
+        "api_route_prefix": settings.api_route_prefix,
+        "aws_region": settings.aws_region or None,
+        "auth": "off" if settings.disable_auth else "on",
+        "metrics": settings.metrics_enabled,
+        "docs": settings.docs_enabled,
+    }

@@ -104,6 +104,7 @@ def runtime_client(session: boto3.session.Session, boto_client, settings: Settin
         max_attempts=settings.bedrock_max_attempts,
         pool_size=settings.bedrock_max_pool_connections,
         timeouts=(settings.bedrock_connect_timeout, settings.bedrock_read_timeout),
+        on_retry=_note_retry,
     )
 
 
@@ -115,6 +116,7 @@ class Bedrock:
         region = self.region = settings.aws_region or session.region_name or DEFAULT_REGION
         config = client_config(settings)
         boto_runtime = session.client("bedrock-runtime", region_name=region, config=config)
+        boto_runtime.meta.events.register("needs-retry.bedrock-runtime", _note_failed_attempt)
         self.runtime = runtime_client(session, boto_runtime, settings)
         self.control = session.client("bedrock", region_name=region, config=config)
 
@@ -125,6 +127,7 @@ class Bedrock:
         if exchange is not None:
             _observe_call(exchange, output)
             _observe_usage(exchange, output.get("usage"))
+            exchange.finish_reason = output.get("stopReason")
         return output
 
     def converse_stream(self, kwargs: dict) -> Events:
@@ -142,9 +145,10 @@ class Bedrock:
         with translate_errors():
             response = self.runtime.invoke_model(**_invocation(model_id, body))
             answer = orjson.loads(response["body"].read())
-        headers = response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
-        count = headers.get("x-amzn-bedrock-input-token-count", "")
-        return Invocation(answer, int(count) if count.isdigit() else None)
+        metadata = response.get("ResponseMetadata", {})
+        count = metadata.get("HTTPHeaders", {}).get("x-amzn-bedrock-input-token-count", "")
+        tokens = int(count) if count.isdigit() else None
+        return Invocation(answer, tokens, metadata.get("RetryAttempts", 0) + 1, metadata.get("RequestId"))
 
     def invoke_model_with_response_stream(self, model_id: str, body: dict) -> Iterator[bytes]:
         """Start the stream (errors before the first byte raise here), then yield each chunk's payload."""
@@ -187,6 +191,8 @@ class Invocation:
 
     body: dict
     input_tokens: int | None
+    attempts: int = 1
+    request_id: str | None = None
 
 
 class Events:
@@ -223,6 +229,8 @@ class Events:
                                 self._deltas.append(event["contentBlockDelta"]["delta"])
                             elif "metadata" in event:
                                 _observe_usage(exchange, event["metadata"].get("usage"))
+                            elif "messageStop" in event:
+                                exchange.finish_reason = event["messageStop"].get("stopReason")
                     yield batch
         finally:
             self._stream.close()
@@ -278,6 +286,25 @@ def _observe_call(exchange: Exchange, response: dict) -> None:
     exchange.attempts = metadata.get("RetryAttempts", 0) + 1
 
 
+def _note_failed_attempt(response=None, caught_exception=None, **_) -> None:
+    """botocore asks after every attempt whether to retry; remember what the last failure was."""
+    if caught_exception is not None:
+        _note_retry(caught_exception)
+    elif response is not None and response[0].status_code >= 400:
+        code = (response[1].get("Error") or {}).get("Code") or str(response[0].status_code)
+        _note_retry(code)
+
+
+def _note_retry(error: Exception | str) -> None:
+    """A failed attempt (its error, or its code): the retries metric counts retries by it."""
+    exchange = _exchange()
+    if exchange is None:
+        return
+    if isinstance(error, ClientError):
+        error = error.response.get("Error", {}).get("Code") or type(error).__name__
+    exchange.retry_error = error if isinstance(error, str) else type(error).__name__
+
+
 def _observe_usage(exchange: Exchange, usage: dict | None) -> None:
     """Converse's counts; its inputTokens already exclude cache reads and writes."""
     if usage:
@@ -295,10 +322,16 @@ def translate_errors() -> Iterator[None]:
     try:
         yield
     except ClientError as exc:
+        exchange = _exchange()
+        if exchange is not None and exchange.attempts is None:
+            _observe_call(exchange, exc.response)  # Bedrock answered: an error is a timed request too
         raise from_client_error(exc) from exc
     except ParamValidationError as exc:
         raise errors.InvalidRequestError(_param_message(exc)) from exc
     except (ConnectTimeoutError, ReadTimeoutError) as exc:
+        exchange = _exchange()
+        if exchange is not None and exchange.attempts is None:
+            exchange.attempts = 1
         raise errors.UpstreamTimeoutError("Amazon Bedrock did not answer in time.") from exc
     except EndpointConnectionError as exc:
         raise errors.UpstreamError("Amazon Bedrock could not be reached.") from exc

@@ -22,7 +22,7 @@ import json
 import ssl
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
@@ -58,9 +58,16 @@ class LeanRuntimeClient:
     """boto3's ``bedrock-runtime`` client interface over a pooled HTTP client."""
 
     def __init__(
-        self, boto_client, credentials, max_attempts: int, pool_size: int, timeouts: tuple[float, float]
+        self,
+        boto_client,
+        credentials,
+        max_attempts: int,
+        pool_size: int,
+        timeouts: tuple[float, float],
+        on_retry: Callable[[Exception], None] | None = None,
     ):
         self._boto = boto_client
+        self._on_retry = on_retry  # told the error of each attempt that is retried
         self.meta = boto_client.meta
         self._credentials = credentials
         service = boto_client.meta.service_model
@@ -109,6 +116,7 @@ class LeanRuntimeClient:
                 error = self._connection_error(exc)
                 if not self._retry.again(attempt, operation.model, context, caught=error):
                     raise error from exc
+                self._retried(error)
                 continue
             if 200 <= response.status < 300:
                 self._retry.succeeded(context)
@@ -118,6 +126,11 @@ class LeanRuntimeClient:
             )
             if not self._retry.again(attempt, operation.model, context, error=error, status=response):
                 raise error
+            self._retried(error)
+
+    def _retried(self, error: Exception) -> None:
+        if self._on_retry is not None:
+            self._on_retry(error)
 
     def _signed(self, path: str, headers: dict[str, str], body: bytes) -> dict[str, str]:
         if self._credentials is None:

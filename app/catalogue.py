@@ -226,6 +226,10 @@ class Catalogue:
         except ModelNotFoundError:
             raise ModelNotFoundError(requested) from None
 
+    def is_known(self, model_id: str) -> bool:
+        """Whether the catalogue (or, with none loaded yet, the configured defaults) lists the id."""
+        return model_id in self._current_index()
+
     def alias_target(self, requested: str, purpose: str) -> str:
         aliases = self._settings.model_aliases
         if requested in aliases:

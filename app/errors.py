@@ -18,10 +18,11 @@ rendered by the same function)::
     ├── RateLimitError (429 rate_limit_error, code rate_limit_exceeded, Retry-After)
     │   └── InsufficientQuotaError (429 insufficient_quota, x-should-retry: false)
     ├── RateLimitStoreUnavailableError (503, code rate_limit_store_unavailable)
-    └── UpstreamError (502 server_error)
-        ├── UpstreamUnavailableError (503)
-        │   └── StoreUnavailableError (503, the response store failed)
-        └── UpstreamTimeoutError (504)
+    ├── UpstreamError (502 server_error)
+    │   ├── UpstreamUnavailableError (503)
+    │   │   └── StoreUnavailableError (503, the response store failed)
+    │   └── UpstreamTimeoutError (504)
+    └── ServerShuttingDownError (503, code server_shutting_down: a stream open at the drain deadline)
 
 Body: ``{"error": {"message", "type", "param", "code"}}``. On Anthropic's routes
 (``/messages``) the same errors render in Anthropic's envelope instead:
@@ -42,6 +43,9 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
+
+# A client's X-Request-Id is kept only in this shape: no newlines, quotes or megabytes in logs.
+REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
 class GatewayError(Exception):
@@ -177,6 +181,14 @@ class UpstreamTimeoutError(UpstreamError):
     code = "upstream_timeout"
 
 
+class ServerShuttingDownError(GatewayError):
+    status = 503
+    code = "server_shutting_down"
+
+    def __init__(self, message: str = "The server is restarting; retry the request."):
+        super().__init__(message)
+
+
 def error_body(message: str, type_: str, param: str | None = None, code: str | None = None) -> dict:
     return {"error": {"message": message, "type": type_, "param": param, "code": code}}
 
@@ -223,11 +235,17 @@ def is_anthropic_route() -> bool:
     return bool(_ANTHROPIC_PATH.search(request.path))
 
 
+def with_request_id(message: str, request_id: str) -> str:
+    """Error messages name the request id, so a pasted message finds its log line."""
+    return message if request_id in message else f"{message} (request id {request_id})"
+
+
 def error_response(error: GatewayError) -> Response:
     if "exchange" in g:
         g.exchange.error_type = error.upstream_code or error.code or error.type
+    rid = request_id()
+    error.message = with_request_id(error.message, rid)
     if is_anthropic_route():
-        rid = request_id()
         status, _ = anthropic_error(error)
         response = jsonify(anthropic_body(error, rid))
         response.headers["request-id"] = rid
@@ -293,10 +311,16 @@ def first_message(messages: object, path: str = "") -> tuple[str, str]:
 
 
 def request_id() -> str:
-    """The client's X-Request-Id, else a new one; assigned once per request."""
+    """The client's X-Request-Id if well formed, else a new ``req_<32 hex>``; once per request."""
     if "request_id" not in g:
-        g.request_id = request.headers.get("X-Request-Id") or f"req_{uuid.uuid4().hex}"
+        g.request_id = accepted_request_id(request.headers.get("X-Request-Id"))
     return g.request_id
+
+
+def accepted_request_id(presented: str | None) -> str:
+    if presented and REQUEST_ID_PATTERN.fullmatch(presented):
+        return presented
+    return f"req_{uuid.uuid4().hex}"
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -326,8 +350,5 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception) -> Response:
-        rid = request_id()
-        log.exception("unhandled error (request id %s)", rid)
-        return error_response(
-            GatewayError(f"The server had an error processing your request (request id {rid}).")
-        )
+        log.exception("unhandled error (request id %s)", request_id())
+        return error_response(GatewayError("The server had an error processing your request."))

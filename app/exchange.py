@@ -43,6 +43,8 @@ class Exchange:
     method: str
     path: str
     route: str | None = None  # the URL rule, e.g. "/v1/chat/completions"
+    request_id: str | None = None
+    trace_id: str | None = None  # the ALB's X-Amzn-Trace-Id Root
     started: float = field(default_factory=time.monotonic)
     operation: str | None = None  # chat, embeddings, responses, messages, count_tokens, models
     key_name: str | None = None
@@ -54,9 +56,10 @@ class Exchange:
     # (the client left, or an error cut it): set by the Bedrock call, run only then.
     estimate_usage: Callable[[], Usage] | None = field(default=None, repr=False)
     usage_estimated: bool = False
-    finish_reason: str | None = None
+    finish_reason: str | None = None  # Bedrock's stopReason (end_turn, tool_use, max_tokens...)
     upstream_request_id: str | None = None
-    attempts: int | None = None
+    attempts: int | None = None  # Bedrock calls made (None: the request never reached Bedrock)
+    retry_error: str | None = None  # the error of the last failed attempt, when any failed
     status: int | None = None
     streamed: bool = False
     first_byte_at: float | None = None
@@ -79,6 +82,11 @@ class Exchange:
     ) -> None:
         """Bedrock's counts for this request (a later report replaces an earlier one)."""
         self.usage = Usage(input, output, cache_read, cache_write)
+
+    def record_call(self, attempts: int, upstream_request_id: str | None) -> None:
+        """One more Bedrock call (of several, for batched embeddings): attempts add up."""
+        self.attempts = (self.attempts or 0) + attempts
+        self.upstream_request_id = upstream_request_id
 
     def mark_first_byte(self) -> None:
         if self.first_byte_at is None:
@@ -133,6 +141,7 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def close_with_response(response: Response) -> Response:
         exchange = current()
+        exchange.route = request.url_rule.rule if request.url_rule is not None else None
         exchange.status = response.status_code
         if not response.is_streamed:
             exchange.mark_first_byte()

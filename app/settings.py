@@ -16,7 +16,7 @@ FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
 BEDROCK_IMAGE_LIMIT = 3_750_000
 S3_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 # Variables whose values are never echoed (a storage URI may hold a password).
-SECRET_VARIABLES = frozenset({"API_KEY", "API_KEYS_JSON", "RATE_LIMIT_STORAGE_URI"})
+SECRET_VARIABLES = frozenset({"API_KEY", "API_KEYS_JSON", "RATE_LIMIT_STORAGE_URI", "METRICS_TOKEN"})
 
 
 class ConfigError(ValueError):
@@ -163,6 +163,13 @@ def _store_url(raw: str) -> str:
     raise ValueError("expected sqlite:///PATH, s3://BUCKET/PREFIX or none")
 
 
+def _log_format(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in {"json", "text"}:
+        raise ValueError("must be json or text")
+    return value
+
+
 def _env(name: str, parse: Callable[[str], object], default: object) -> object:
     """Declare a setting read from environment variable ``name``."""
     return field(default=default, metadata={"env": name, "parse": parse})
@@ -227,6 +234,13 @@ class Settings:
     allowed_origins: tuple[str, ...] = _env("ALLOWED_ORIGINS", _word_list, ())
     log_level: str = _env("LOG_LEVEL", _log_level, "INFO")
     debug_log_payloads: bool = _env("DEBUG_LOG_PAYLOADS", _bool, False)
+    # json under gunicorn (gunicorn.conf.py sets it) and on Lambda; text for a terminal.
+    log_format: str = _env("LOG_FORMAT", _log_format, "text")
+
+    metrics_enabled: bool = _env("METRICS_ENABLED", _bool, False)
+    metrics_token: str = _env("METRICS_TOKEN", str.strip, "")
+    docs_enabled: bool = _env("DOCS_ENABLED", _bool, True)
+    sse_heartbeat_seconds: float = _env("SSE_HEARTBEAT_SECONDS", _non_negative_float, 15.0)
 
     def __post_init__(self) -> None:
         for name in ("model_aliases", "anthropic_model_map"):
@@ -253,6 +267,8 @@ class Settings:
             raw = environ.get(name)
             if name == "AWS_REGION" and not raw:
                 raw = environ.get("AWS_DEFAULT_REGION")
+            if name == "LOG_FORMAT" and not raw and environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+                raw = "json"
             if raw is None:
                 continue
             try:

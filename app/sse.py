@@ -12,19 +12,24 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import orjson
-from flask import Response, g
+from flask import Response, current_app, g
 
-from app.errors import GatewayError, anthropic_body
+from app.drain import DRAIN
+from app.errors import GatewayError, ServerShuttingDownError, anthropic_body, with_request_id
 from app.exchange import Exchange
 from app.exchange import current as current_exchange
+from app.pacing import SILENCE, Paced
 
 log = logging.getLogger(__name__)
 
 DONE = b"data: [DONE]\n\n"
+KEEP_ALIVE = b": keep-alive\n\n"
+PING = b'event: ping\ndata: {"type": "ping"}\n\n'
 HEADERS = {
     "Cache-Control": "no-cache",
     "X-Accel-Buffering": "no",
@@ -55,13 +60,29 @@ def error_event(error: GatewayError) -> bytes:
     return event(error.to_body())
 
 
+def has_chat_token(chunk: dict) -> bool:
+    """A chat chunk carrying answer content, reasoning or a tool call (not the role chunk)."""
+    choices = chunk.get("choices")
+    if not choices:
+        return False
+    delta = choices[0]["delta"]
+    return bool(delta.get("content") or delta.get("reasoning_content") or delta.get("tool_calls"))
+
+
 @dataclass(frozen=True)
 class Framing:
-    """How one dialect writes its events, its mid-stream error and its end."""
+    """How one dialect writes its events, its mid-stream error and its end.
+
+    ``has_token`` tells the first event that carries a token (time to first token).
+    ``heartbeat`` is written while Bedrock is silent (an SSE comment unless the dialect has a ping).
+    """
 
     frame: Callable[[dict], bytes]
     error: Callable[[GatewayError], bytes]
     done: bytes = b""
+    has_token: Callable[[dict], bool] | None = None
+    # Written while Bedrock is silent, so proxies (an ALB's 60 s idle timeout) keep the stream.
+    heartbeat: bytes = KEEP_ALIVE
 
 
 def messages_event(payload: dict | bytes) -> bytes:
@@ -74,8 +95,9 @@ def messages_error_event(error: GatewayError) -> bytes:
     return named_event(anthropic_body(error))
 
 
-CHAT_COMPLETIONS = Framing(frame=event, error=error_event, done=DONE)
-MESSAGES = Framing(frame=messages_event, error=messages_error_event)
+CHAT_COMPLETIONS = Framing(frame=event, error=error_event, done=DONE, has_token=has_chat_token)
+# The Messages translators mark the first token themselves; Anthropic's keep-alive is a ping event.
+MESSAGES = Framing(frame=messages_event, error=messages_error_event, heartbeat=PING)
 
 
 def encode_stream(
@@ -83,41 +105,128 @@ def encode_stream(
     request_id: str,
     framing: Framing = CHAT_COMPLETIONS,
     exchange: Exchange | None = None,
+    heartbeat: float = 0.0,
 ) -> Iterator[bytes]:
     """Relay each event as soon as it exists; end with the dialect's end or its error event.
 
-    An item may also be a list of events that are ready together: they go out in one write.
+    With a ``heartbeat`` interval, Bedrock is read in the background: a keep-alive goes out
+    whenever it stays silent that long, and a drain deadline can end the stream.
     """
-    frame = framing.frame
+    relay = _Relay(framing, exchange)
+    paced = Paced(iter(chunks)) if heartbeat > 0 else None
     try:
-        for chunk in chunks:
-            if exchange is not None and exchange.first_byte_at is None:
-                exchange.mark_first_byte()
-            yield b"".join(map(frame, chunk)) if type(chunk) is list else frame(chunk)
+        if paced is None:
+            for chunk in chunks:
+                yield relay.frame(chunk)
+                if DRAIN.deadline is not None and time.monotonic() >= DRAIN.deadline:
+                    yield relay.shut_down(request_id)
+                    return
+        else:
+            yield from _paced_frames(paced, relay, heartbeat, request_id)
+            if relay.ended:
+                return
     except GatewayError as exc:
-        if exchange is not None:
-            exchange.error_type = exchange.error_type or exc.code or exc.type
-        log.info("stream ended by upstream error %s (request id %s)", exc.code, request_id)
-        yield framing.error(exc)
+        yield relay.failed(exc, request_id)
         return
     except Exception:
         log.exception("unexpected error while streaming (request id %s)", request_id)
-        message = f"The server had an error while streaming (request id {request_id})."
+        message = with_request_id("The server had an error while streaming.", request_id)
         yield framing.error(GatewayError(message))
         return
     finally:
-        close = getattr(chunks, "close", None)
-        if close is not None:
-            close()
+        if paced is not None:
+            paced.close()
+        else:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
     if framing.done:
         yield framing.done
+
+
+def _paced_frames(paced: Paced, relay: _Relay, heartbeat: float, request_id: str) -> Iterator[bytes]:
+    """Frames as Bedrock's events arrive (several at once in one write); keep-alives between."""
+    unwatch = DRAIN.watch(paced.wake)
+    last_write = time.monotonic()
+    try:
+        while True:
+            deadline = DRAIN.deadline
+            now = time.monotonic()
+            if deadline is not None and now >= deadline:
+                yield relay.shut_down(request_id)
+                return
+            wait = heartbeat - (now - last_write)
+            if deadline is not None:
+                wait = min(wait, deadline - now)
+            try:
+                items = paced.next_items(max(wait, 0.0))
+            except StopIteration:
+                return
+            if items is SILENCE:
+                if time.monotonic() - last_write >= heartbeat:
+                    yield relay.framing.heartbeat
+                    last_write = time.monotonic()
+                continue
+            yield b"".join([relay.frame(item) for item in items])
+            last_write = time.monotonic()
+    finally:
+        unwatch()
+
+
+class _Relay:
+    """One stream's bookkeeping: first byte and token on the record, and how it ended."""
+
+    def __init__(self, framing: Framing, exchange: Exchange | None):
+        self.framing = framing
+        self.exchange = exchange
+        self.has_token = framing.has_token if exchange is not None else None
+        self.ended = False
+        if exchange is not None:
+            exchange.mark_first_byte()
+        plain = framing.frame
+
+        def frame(chunk: dict | list[dict]) -> bytes:
+            """One event's bytes, or one write for a list of events that arrived together."""
+            return b"".join(map(plain, chunk)) if type(chunk) is list else plain(chunk)
+
+        self.plain_frame = frame
+        self.frame = self._watching_frame if self.has_token is not None else frame
+
+    def _watching_frame(self, chunk: dict | list[dict]) -> bytes:
+        """Until the first token has gone out, each event is checked for one (then no more)."""
+        for item in chunk if type(chunk) is list else (chunk,):
+            if self.has_token(item):
+                self.exchange.mark_first_token()
+                self.frame = self.plain_frame
+                break
+        return self.plain_frame(chunk)
+
+    def failed(self, exc: GatewayError, request_id: str) -> bytes:
+        if self.exchange is not None:
+            self.exchange.error_type = self.exchange.error_type or exc.upstream_code or exc.code or exc.type
+        log.info("stream ended by upstream error %s (request id %s)", exc.code, request_id)
+        exc.message = with_request_id(exc.message, request_id)
+        self.ended = True
+        return self.framing.error(exc)
+
+    def shut_down(self, request_id: str) -> bytes:
+        """The drain deadline came first: end with an error the client can retry on."""
+        error = ServerShuttingDownError()
+        if self.exchange is not None:
+            self.exchange.error_type = error.code
+        log.info("stream ended by the drain deadline (request id %s)", request_id)
+        error.message = with_request_id(error.message, request_id)
+        self.ended = True
+        return self.framing.error(error)
 
 
 def stream_response(chunks: Iterable[dict], framing: Framing = CHAT_COMPLETIONS) -> Response:
     """``text/event-stream`` response; headers go out before the first chunk is produced."""
     exchange = current_exchange()
     exchange.streamed = True
-    body = _Body(encode_stream(chunks, g.get("request_id", "unknown"), framing, exchange), exchange)
+    heartbeat = current_app.extensions["settings"].sse_heartbeat_seconds
+    frames = encode_stream(chunks, g.get("request_id", "unknown"), framing, exchange, heartbeat)
+    body = _Body(frames, exchange)
     return Response(body, mimetype="text/event-stream", headers=HEADERS, direct_passthrough=True)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import urllib.request
 
 import pytest
@@ -17,6 +18,21 @@ from app.settings import Settings
 
 API_KEY = "sk-test-key"
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
+
+
+def unstamped(body: dict, request_id: str | None = None) -> dict:
+    """An error body with its message's ``(request id ...)`` suffix checked and removed."""
+    error = dict(body["error"])
+    expected = re.escape(request_id) if request_id else "req_[0-9a-f]{32}"
+    message, count = re.subn(rf" \(request id {expected}\)$", "", error["message"])
+    assert count == 1, (error["message"], request_id)
+    return {**body, "error": {**error, "message": message}}
+
+
+def error_body(response) -> dict:
+    """A Flask test response's error body, its message without the (checked) request id."""
+    return unstamped(response.get_json(), response.headers["X-Request-Id"])
+
 
 _AMBIENT = ("AWS_", "API_KEY", "DEFAULT_MODEL", "DEFAULT_EMBEDDING_MODEL", "MODEL_ALIASES", "DISABLE_AUTH")
 

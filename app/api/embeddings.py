@@ -32,6 +32,7 @@ def create_embeddings(deployment: str | None = None) -> Response:
 
     def embed(texts: list[str]):
         answer = client.invoke_model(model.id, family.to_request(texts, options))
+        exchange.record_call(answer.attempts, answer.request_id)
         return parse(family, texts, answer.body, answer.input_tokens)
 
     parts = fan_out(embed, batches(family, body["input"], options), settings().embedding_concurrency)

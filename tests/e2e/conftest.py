@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from app.local import free_port
+from soak import servers
 from tests.conftest import API_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,6 +57,20 @@ def stop(process: subprocess.Popen) -> None:
     log = getattr(process, "log", None)
     if log is not None:
         log.unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="module")
+def log_dir(tmp_path_factory):
+    """Where a module's servers write their stderr."""
+    return tmp_path_factory.mktemp("gunicorn-logs")
+
+
+@pytest.fixture(scope="module")
+def upstream(log_dir):
+    """A gevent emulator subprocess (``python -m app.emulator``) for a module's gunicorn servers."""
+    server = servers.start_emulator(log_dir)
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

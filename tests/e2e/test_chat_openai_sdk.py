@@ -13,7 +13,7 @@ import httpx
 import openai
 import pytest
 
-from tests.conftest import API_KEY
+from tests.conftest import API_KEY, unstamped
 from tests.http.helpers_chat import (
     CLAUDE,
     CLAUDE_37,
@@ -240,7 +240,7 @@ def test_sdk_raises_rate_limit_error_with_retry_after(openai_client):
     assert (error.status_code, error.type, error.code) == (429, "rate_limit_error", "service_quota_exceeded")
     assert (error.response.headers["retry-after"], error.body["message"]) == (
         "10",
-        "Amazon Bedrock: Quota used up.",
+        f"Amazon Bedrock: Quota used up. (request id {error.request_id})",
     )
 
 
@@ -296,7 +296,7 @@ def test_sdk_raises_api_error_when_the_stream_fails_midway(openai_client):
             received.append(chunk.choices[0].delta.content or "")
     assert type(caught.value) is openai.APIError
     assert "".join(received) == "word1 word2"
-    assert caught.value.body == {
+    assert unstamped({"error": caught.value.body})["error"] == {
         "message": "Amazon Bedrock: Lost it.",
         "type": "server_error",
         "param": None,

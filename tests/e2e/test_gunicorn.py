@@ -38,18 +38,6 @@ def chat(prompt: str, **extra) -> dict:
     return {"model": CHAT_MODEL, "messages": [{"role": "user", "content": prompt}], **extra}
 
 
-@pytest.fixture(scope="module")
-def log_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp("gunicorn-logs")
-
-
-@pytest.fixture(scope="module")
-def upstream(log_dir):
-    server = servers.start_emulator(log_dir)
-    yield server
-    server.stop()
-
-
 @pytest.fixture
 def bedrock(upstream) -> EmulatorControl:
     control = EmulatorControl(upstream.url)

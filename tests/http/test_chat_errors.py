@@ -12,6 +12,7 @@ import pytest
 from botocore.loaders import Loader
 
 from app.bedrock import ERROR_MAP
+from tests.conftest import error_body, unstamped
 from tests.http.helpers_chat import (
     CLAUDE,
     CLAUDE_37,
@@ -431,7 +432,7 @@ def test_bedrock_exceptions_map_to_openai_errors(client, name):
     response = post_chat(client, {"model": CLAUDE, "messages": [user(fault(name))]})
     status, _, _, retry_after, _ = BEDROCK_ERRORS[name]
     assert (response.status_code, response.content_type) == (status, "application/json")
-    assert response.get_json() == expected_error(name, f"Scripted {name}.")
+    assert error_body(response) == expected_error(name, f"Scripted {name}.")
     assert response.headers.get("Retry-After") == retry_after
     assert_still_serving(client)
 
@@ -441,7 +442,7 @@ def test_bedrock_exceptions_before_a_stream_starts_are_plain_http_errors(client,
     response = post_chat(client, {"model": CLAUDE, "messages": [user(fault(name))], "stream": True})
     status, _, _, retry_after, _ = BEDROCK_ERRORS[name]
     assert (response.status_code, response.content_type) == (status, "application/json")
-    assert response.get_json() == expected_error(name, f"Scripted {name}.")
+    assert error_body(response) == expected_error(name, f"Scripted {name}.")
     assert response.headers.get("Retry-After") == retry_after
 
 
@@ -451,7 +452,7 @@ def test_bedrock_exceptions_mid_stream_end_the_stream_with_an_error_event(client
     payloads = stream_payloads(client, messages=[user(prompt)])
     *chunks, last = payloads
     assert "[DONE]" not in payloads
-    assert last == expected_error(name, f"Scripted {name}.")
+    assert unstamped(last) == expected_error(name, f"Scripted {name}.")
     assert accumulate(chunks)["message"] == {"role": "assistant", "content": "word1 word2 word3"}
     assert open_streams_after(bedrock_emulator) == 0
     assert_still_serving(client)

@@ -8,7 +8,7 @@ import pytest
 
 from app.emulator.vectors import token_count, vector_for
 from app.tokens import count_tokens, encoding
-from tests.conftest import AUTH
+from tests.conftest import AUTH, error_body
 
 COHERE_V3 = "cohere.embed-multilingual-v3"
 TITAN_V2 = "amazon.titan-embed-text-v2:0"
@@ -33,7 +33,7 @@ def decoded(item):
 
 def assert_openai_error(response, status, param=None, code=None, type_="invalid_request_error"):
     assert response.status_code == status
-    error = response.get_json()["error"]
+    error = error_body(response)["error"]
     assert set(error) == {"message", "type", "param", "code"}
     assert (error["type"], error["param"], error["code"]) == (type_, param, code)
     return error["message"]

@@ -22,7 +22,7 @@ import pytest
 
 from app import create_app, payload_log
 from app.emulator.serve import start_in_thread
-from tests.conftest import API_KEY, AUTH
+from tests.conftest import API_KEY, AUTH, error_body
 from tests.http.helpers_chat import CLAUDE, data_url, png_bytes
 
 IMAGE_PARAM = "messages[0].content[1].image_url.url"
@@ -33,7 +33,7 @@ IMAGE = png_bytes()
 def assert_openai_error(response, status: int, param: str | None = None) -> dict:
     assert response.status_code == status, response.get_data(as_text=True)
     assert response.content_type == "application/json"
-    error = response.get_json()["error"]
+    error = error_body(response)["error"]
     assert set(error) == {"message", "type", "param", "code"}
     assert error["type"] == ("invalid_request_error" if status < 500 else "server_error")
     assert error["param"] == param

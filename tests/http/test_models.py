@@ -5,7 +5,7 @@ import time
 import pytest
 
 from app.emulator.serve import start_in_thread
-from tests.conftest import AUTH
+from tests.conftest import AUTH, error_body
 
 APP_ARN = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/teamclaude01"
 
@@ -79,7 +79,7 @@ def test_retrieves_one_model_even_with_colons_and_slashes_in_its_id(client, mode
 def test_unknown_model_is_404_model_not_found(client):
     response = client.get("/api/v1/models/acme.nothing-v9:0", headers=AUTH)
     assert response.status_code == 404
-    assert response.get_json() == {
+    assert error_body(response) == {
         "error": {
             "message": "The model `acme.nothing-v9:0` does not exist or you do not have access to it.",
             "type": "invalid_request_error",

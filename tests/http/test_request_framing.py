@@ -8,7 +8,7 @@ import zlib
 
 import pytest
 
-from tests.conftest import API_KEY, AUTH
+from tests.conftest import API_KEY, AUTH, error_body
 from tests.http.helpers_chat import CLAUDE, user
 
 CHAT = {"model": CLAUDE, "messages": [user("@@reply framed")]}
@@ -17,7 +17,7 @@ EMBED = {"model": "cohere.embed-english-v3", "input": "framed"}
 
 def assert_openai_error(response, status: int, code: str | None) -> dict:
     assert (response.status_code, response.content_type) == (status, "application/json")
-    error = response.get_json()["error"]
+    error = error_body(response)["error"]
     assert set(error) == {"message", "type", "param", "code"}
     assert error["code"] == code
     return error
