@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         cors,
         exchange,
         metrics,
+        openapi,
         payload_log,
         rate_limits,
         response_store,
@@ -56,7 +57,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     settings = settings or Settings.from_env(os.environ)
     configure_logging(settings)
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)
     app.json = OrjsonProvider(app)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     # Model ids may hold "//" (e.g. a bad ARN): answer 404 in JSON, not an HTML redirect.
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(api_bp, url_prefix=settings.api_route_prefix)
     if settings.api_route_prefix != "/v1":
         app.register_blueprint(api_bp, url_prefix="/v1", name="v1")
+    openapi.init_app(app, settings)
     logging.getLogger(__name__).info("start", extra=_start_fields(settings))
     return app
 

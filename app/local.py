@@ -65,6 +65,7 @@ def main() -> int:
     env = dict(os.environ)
     env.setdefault("PORT", "8000")
     env.setdefault("WEB_CONCURRENCY", "2")
+    env.setdefault("LOG_FORMAT", "text")  # a terminal, not a log pipeline
     if not (env.get("API_KEY") or env.get("API_KEY_SECRET_ARN") or env.get("API_KEY_PARAM_NAME")):
         env["API_KEY"] = LOCAL_KEY
     children: list[subprocess.Popen] = []

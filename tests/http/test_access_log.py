@@ -44,7 +44,7 @@ def test_a_completion_writes_one_info_line_with_usage_and_bedrocks_request_id(cl
         "route": "/v1/chat/completions",
         "status": 200,
         "ttft_ms": None,
-        "key_name": None,
+        "key_name": "key-1",
         "operation": "chat",
         "model": CLAUDE,
         "resolved_model": CLAUDE,

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from tests.conftest import error_body
 from tests.http.helpers_chat import APP_PROFILE, CLAUDE, CLAUDE_37, NOVA_PRO
 
 REGISTRY = {
@@ -55,7 +56,7 @@ def test_chat_is_allowed_only_for_models_in_the_keys_list(client, key, model, st
     response = chat(client, key, model)
     assert response.status_code == status
     if status == 404:
-        assert response.get_json()["error"] == {
+        assert error_body(response)["error"] == {
             "message": f"The model `{model}` does not exist or you do not have access to it.",
             "type": "invalid_request_error",
             "param": "model",
@@ -64,8 +65,8 @@ def test_chat_is_allowed_only_for_models_in_the_keys_list(client, key, model, st
 
 
 def test_an_unknown_model_and_a_forbidden_one_look_the_same(client):
-    forbidden = chat(client, "sk-nova", CLAUDE).get_json()["error"]
-    unknown = chat(client, "sk-nova", "anthropic.claude-nope").get_json()["error"]
+    forbidden = error_body(chat(client, "sk-nova", CLAUDE))["error"]
+    unknown = error_body(chat(client, "sk-nova", "anthropic.claude-nope"))["error"]
     assert forbidden["message"].replace(CLAUDE, "?") == unknown["message"].replace(
         "anthropic.claude-nope", "?"
     )
