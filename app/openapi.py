@@ -21,6 +21,7 @@ from app import openapi_schemas
 from app.schemas.chat import ChatCompletionRequest
 from app.schemas.embeddings import EmbeddingsRequest
 from app.schemas.messages import CountTokensRequest, MessagesRequest
+from app.schemas.responses import ResponseCreateRequest
 from app.settings import Settings
 
 EXTENSION = "openapi"
@@ -74,6 +75,15 @@ OPERATIONS = {
         errors="AnthropicErrorResponse",
         security=tuple(_ANTHROPIC_KEYS),
     ),
+    "responses.create_response": Operation(
+        "Create a response (OpenAI Responses API)", "OpenAI", "CreateResponse", "Response", True
+    ),
+    "responses.get_response": Operation("Retrieve a stored response", "OpenAI", response="Response"),
+    "responses.list_input_items": Operation(
+        "List a stored response's input items", "OpenAI", response="List"
+    ),
+    "responses.delete_response": Operation("Delete a stored response", "OpenAI", response="Object"),
+    "responses.cancel_response": Operation("Cancel a response (background responses only)", "OpenAI"),
     "health.health": Operation("Liveness: 200 while the process runs", "Operations", response="Health"),
     "health.ready": Operation("Readiness: 503 once the server is draining", "Operations", response="Health"),
     "scrape": Operation("Prometheus metrics (text format 0.0.4)", "Operations", response="PrometheusText"),
@@ -86,6 +96,7 @@ REQUEST_SCHEMAS = {
     "CreateEmbeddingRequest": EmbeddingsRequest,
     "CreateMessageRequest": MessagesRequest,
     "CountTokensRequest": CountTokensRequest,
+    "CreateResponse": ResponseCreateRequest,
 }
 
 

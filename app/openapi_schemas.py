@@ -109,6 +109,22 @@ RESPONSES: dict[str, dict] = {
         usage=_usage("input_tokens", "output_tokens"),
     ),
     "CountTokensResponse": _usage("input_tokens"),
+    "Response": _object(
+        ["id", "object", "created_at", "status", "model", "output"],
+        id=STRING,
+        object={"const": "response"},
+        created_at=INTEGER,
+        status=STRING,
+        model=STRING,
+        output={
+            "type": "array",
+            "items": {"type": "object", "required": ["type"], "properties": {"type": STRING}},
+        },
+        usage=_usage("input_tokens", "output_tokens", "total_tokens"),
+    ),
+    "List": _object(
+        ["object", "data"], object={"const": "list"}, data={"type": "array", "items": {"type": "object"}}
+    ),
     "Health": _object(["status"], status={"enum": ["ok", "ready", "draining"]}),
     "Object": {"type": "object"},
     "EventStream": {

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from tests.conftest import AUTH
+from tests.conftest import AUTH, error_body
 from tests.http.helpers_chat import CLAUDE, CLAUDE_37, JURASSIC, NOVA_PRO
 
 URL = "/v1/responses"
@@ -196,7 +196,7 @@ def test_throttling_before_the_first_byte_is_a_429_with_retry_after(client):
     )
     assert response.status_code == 429
     assert response.headers["Retry-After"] == "1"
-    error = response.get_json()["error"]
+    error = error_body(response)["error"]  # Codex reads the delay from "try again in" anywhere in it
     assert error["code"] == "rate_limit_exceeded"
     assert error["message"].endswith("Please try again in 1s.")
 
