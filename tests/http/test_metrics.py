@@ -5,6 +5,8 @@ The several-worker case (multiprocess mode under gunicorn) is in tests/e2e/test_
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -133,3 +135,12 @@ def test_every_genai_instrument_names_the_convention_version_in_its_help(metered
     helps = [line for line in text.splitlines() if line.startswith("# HELP gen_ai_")]
     assert len(helps) == 4
     assert all("OpenTelemetry GenAI semantic conventions v1.37.0" in line for line in helps)
+
+
+def test_retries_are_counted_by_the_error_that_caused_them(make_app):
+    client = make_app(metrics_enabled=True, bedrock_max_attempts=3).test_client()
+    answer = chat(client, f"@@fault ThrottlingException times=2 id={uuid.uuid4().hex}\nhi")
+    assert answer.status_code == 200
+    scrape = samples(client)
+    assert total(scrape, "bedrock_gateway_upstream_retries_total", error_type="ThrottlingException") == 2.0
+    assert total(scrape, "bedrock_gateway_upstream_retries_total") == 2.0
