@@ -84,6 +84,7 @@ OPERATIONS = {
     ),
     "responses.delete_response": Operation("Delete a stored response", "OpenAI", response="Object"),
     "responses.cancel_response": Operation("Cancel a response (background responses only)", "OpenAI"),
+    "usage.get_usage": Operation("The calling key's usage today, its limits and what remains", "Keys"),
     "health.health": Operation("Liveness: 200 while the process runs", "Operations", response="Health"),
     "health.ready": Operation("Readiness: 503 once the server is draining", "Operations", response="Health"),
     "scrape": Operation("Prometheus metrics (text format 0.0.4)", "Operations", response="PrometheusText"),

@@ -9,6 +9,7 @@ import redis
 
 from app.exchange import current as current_exchange
 from app.local import free_port
+from tests.conftest import error_body
 from tests.http.helpers_chat import CLAUDE
 
 REGISTRY = {
@@ -71,7 +72,7 @@ def test_requests_over_rpm_get_429_with_openais_headers(client):
         "0",
     )
     assert "x-ratelimit-limit-tokens" not in first.headers  # no token limit on this key
-    assert third.get_json()["error"] == {
+    assert error_body(third)["error"] == {
         "message": "Rate limit reached for requests per minute on key 'rpm': limit 2, used 2.",
         "type": "requests",
         "param": None,
@@ -96,7 +97,7 @@ def test_tokens_are_charged_after_the_response_and_the_next_request_is_refused(c
     refused = chat(client, "sk-tpm")
     assert refused.status_code == 429
     assert refused.get_json()["error"]["type"] == "tokens"
-    assert refused.get_json()["error"]["message"] == (
+    assert error_body(refused)["error"]["message"] == (
         "Rate limit reached for tokens per minute on key 'tpm': limit 100, used 150."
     )
     assert refused.headers["x-ratelimit-remaining-tokens"] == "0"
@@ -112,7 +113,7 @@ def test_a_spent_daily_budget_is_insufficient_quota_and_says_not_to_retry(client
     assert chat(client, "sk-daily", usage_prompt(70, 40)).status_code == 200
     refused = chat(client, "sk-daily")
     assert refused.status_code == 429
-    assert refused.get_json()["error"] == {
+    assert error_body(refused)["error"] == {
         "message": "You exceeded the daily token budget of key 'daily': limit 100, used 110. "
         "It renews at 00:00 UTC.",
         "type": "insufficient_quota",
