@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from botocore.loaders import Loader
 
 from tests.conftest import API_KEY
 
@@ -190,22 +191,6 @@ class TestErrors:
     def test_validation_is_400_invalid_request_error(self, client, body, fragment):
         assert_anthropic_error(post(client, body), 400, "invalid_request_error", fragment)
 
-    @pytest.mark.parametrize(
-        ("fault", "status", "type_"),
-        [
-            ("ServiceUnavailableException", 529, "overloaded_error"),
-            ("ModelTimeoutException", 504, "timeout_error"),
-            ("InternalServerException", 500, "api_error"),
-            ("ThrottlingException", 429, "rate_limit_error"),
-            ("AccessDeniedException", 403, "permission_error"),
-        ],
-    )
-    def test_bedrock_failures_get_anthropics_statuses(self, client, fault, status, type_):
-        assert_anthropic_error(post(client, message(text=f"@@fault {fault}")), status, type_)
-
-    def test_throttling_says_when_to_retry(self, client):
-        assert post(client, message(text="@@fault ThrottlingException")).headers["retry-after"] == "1"
-
     def test_a_body_over_32_mb_is_413_request_too_large(self, client):
         response = client.post(
             "/v1/messages",
@@ -224,3 +209,34 @@ class TestErrors:
     def test_openai_routes_keep_openais_envelope(self, client):
         body = client.post("/v1/chat/completions", json={}, headers=HEADERS).get_json()
         assert set(body) == {"error"}
+
+
+# Every Bedrock runtime exception → Anthropic's (status, error type, retry-after), on both paths.
+ANTHROPIC_ERRORS = {
+    "ValidationException": (400, "invalid_request_error", None),
+    "ConflictException": (409, "invalid_request_error", None),
+    "AccessDeniedException": (403, "permission_error", None),
+    "ResourceNotFoundException": (404, "not_found_error", None),
+    "ThrottlingException": (429, "rate_limit_error", "1"),
+    "ModelNotReadyException": (429, "rate_limit_error", "5"),
+    "ServiceQuotaExceededException": (429, "rate_limit_error", "10"),
+    "ModelTimeoutException": (504, "timeout_error", None),
+    "ServiceUnavailableException": (529, "overloaded_error", "1"),
+    "InternalServerException": (500, "api_error", None),
+    "ModelErrorException": (500, "api_error", None),
+    "ModelStreamErrorException": (500, "api_error", None),
+}
+
+
+def test_the_table_covers_every_bedrock_runtime_exception():
+    shapes = Loader().load_service_model("bedrock-runtime", "service-2")["shapes"]
+    assert set(ANTHROPIC_ERRORS) == {name for name, shape in shapes.items() if shape.get("exception")}
+
+
+@pytest.mark.parametrize("model", [NOVA, "claude-haiku-4-5"])
+@pytest.mark.parametrize("name", sorted(ANTHROPIC_ERRORS))
+def test_every_bedrock_exception_gets_anthropics_status_and_type(client, model, name):
+    status, type_, retry_after = ANTHROPIC_ERRORS[name]
+    response = post(client, message(model=model, text=f"@@fault {name} message=Scripted {name}."))
+    assert_anthropic_error(response, status, type_)
+    assert response.headers.get("retry-after") == retry_after
