@@ -2,9 +2,9 @@
 
 The Anthropic-specific part: which fields and content blocks mean what. The rules Bedrock
 enforces whatever the dialect (turn order, tool pairing, signed thinking, cache points)
-live in ``app.converse``. Features a model lacks are ignored (thinking, cache_control,
-betas, a ``max_tokens`` above its own) or a clear 400 (typed tools, images for a text-only
-model).
+live in ``app.converse``. Features a model lacks are ignored (tools, thinking,
+cache_control, betas, a ``max_tokens`` above its own) or a clear 400 (a tool_choice that
+insists on tools, typed tools, images for a text-only model).
 """
 
 from __future__ import annotations
@@ -73,9 +73,19 @@ def _thinking(config: dict | None, model: ModelInfo, extra: dict) -> dict | None
 
 
 def plan_tools(body: dict, model: ModelInfo) -> ToolPlan:
+    """The ToolPlan for ``tools`` and ``tool_choice``.
+
+    A model without tools is not offered them (Claude Code offers tools on every request)
+    unless ``tool_choice`` insists, which is a 400; past calls then reach it as text.
+    """
+    choice = body.get("tool_choice") or {}
+    tools = body.get("tools") or []
+    if not model.family.tools:
+        if choice.get("type") in ("any", "tool"):
+            require_tool_support(model, "tool_choice")
+        tools = []
     specs: list[dict] = []
-    for k, tool in enumerate(body.get("tools") or []):
-        require_tool_support(model, "tools")
+    for k, tool in enumerate(tools):
         kind = tool.get("type", "custom")
         if kind != "custom":
             raise InvalidRequestError(
@@ -85,7 +95,6 @@ def plan_tools(body: dict, model: ModelInfo) -> ToolPlan:
         specs.append(
             tool_spec(tool["name"], tool.get("description"), tool.get("input_schema"), f"tools[{k}]", specs)
         )
-    choice = body.get("tool_choice") or {}
     return choose(specs, choice.get("type"), name=choice.get("name"), param="tool_choice.name")
 
 

@@ -16,12 +16,20 @@ from tests.http.test_messages import sse_events
 
 FIXTURE = json.loads((Path(__file__).parents[1] / "fixtures" / "claude_code_requests.json").read_text())
 # Claude Code's default model in this version is newer than the emulator's catalogue; the
-# Nova run sends every name Claude Code uses to Nova, through Converse.
+# other runs send every name Claude Code uses to one Converse model (DeepSeek R1 has no tools).
 CLAUDE_MAP = {"claude-opus-5-5": "claude-opus-4-6"}
-NOVA_MAP = {"claude-opus-5-5": "amazon.nova-pro-v1:0", "claude-sonnet-4-5-20250929": "amazon.nova-pro-v1:0"}
+OTHER_MODELS = ["amazon.nova-pro-v1:0", "us.deepseek.r1-v1:0", "us.meta.llama3-1-70b-instruct-v1:0"]
 
 
-@pytest.fixture(scope="module", params=[CLAUDE_MAP, NOVA_MAP], ids=["claude", "nova"])
+def every_name_to(model: str) -> dict[str, str]:
+    return {"claude-opus-5-5": model, "claude-sonnet-4-5-20250929": model}
+
+
+@pytest.fixture(
+    scope="module",
+    params=[CLAUDE_MAP, *(every_name_to(model) for model in OTHER_MODELS)],
+    ids=["claude", "nova", "deepseek-r1", "llama-3.1"],
+)
 def served(request, settings):
     """A client of a gateway with that map, and the count header its count_tokens answers carry."""
     client = create_app(settings.replace(anthropic_model_map=request.param)).test_client()

@@ -287,3 +287,28 @@ class TestStream:
             "message_delta",
             "message_stop",
         ]
+
+
+class TestModelsWithoutTools:
+    HISTORY = [
+        {"role": "user", "content": "Weather?"},
+        {
+            "role": "assistant",
+            "content": [{"type": "tool_use", "id": "t1", "name": "get_weather", "input": {}}],
+        },
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t1", "content": "sunny"}]},
+    ]
+
+    def test_offered_tools_are_left_out_and_past_calls_go_as_text(self):
+        result = kwargs({"messages": self.HISTORY, "tools": [WEATHER]}, LLAMA_TEXT)
+        assert "toolConfig" not in result
+        assert result["messages"] == [
+            {"role": "user", "content": [{"text": "Weather?"}]},
+            {"role": "assistant", "content": [{"text": "[called tool get_weather with {}]"}]},
+            {"role": "user", "content": [{"text": "[tool result for t1: sunny]"}]},
+        ]
+
+    def test_a_tool_choice_that_insists_is_a_400(self):
+        with pytest.raises(InvalidRequestError, match="does not support tools") as caught:
+            kwargs({"messages": self.HISTORY, "tools": [WEATHER], "tool_choice": {"type": "any"}}, LLAMA_TEXT)
+        assert caught.value.param == "tool_choice"
