@@ -61,7 +61,10 @@ def openai_to_converse(
             body.get("performanceConfig"), deployment, model, "performanceConfig"
         ),
         "guardrailConfig": guardrail_config(
-            body.get("guardrailConfig"), deployment, stream=bool(body.get("stream")), param="guardrailConfig"
+            body.get("guardrailConfig"),
+            deployment,
+            stream=bool(body.get("stream")) and model.streaming,
+            param="guardrailConfig",
         ),
     }
     draft = Draft(

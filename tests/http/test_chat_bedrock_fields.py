@@ -291,3 +291,16 @@ class TestChoices:
                 "code": None,
             },
         )
+
+
+def test_a_deployment_guardrail_reaches_a_model_without_streaming_without_a_stream_mode(
+    make_app, bedrock_emulator
+):
+    client = make_app(guardrail_id="deploy1", guardrail_version="1").test_client()
+    chunks = chunks_of(client, model="ai21.j2-ultra-v1", messages=[user("Hi")])
+    sent = bedrock_emulator.requests()[0]
+    assert (sent["operation"], sent["body"]["guardrailConfig"]) == (
+        "Converse",
+        {"guardrailIdentifier": "deploy1", "guardrailVersion": "1", "trace": "disabled"},
+    )
+    assert chunks[-1]["choices"][0]["finish_reason"] == "stop"
