@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import error_body
 from tests.http.helpers_chat import (
     CLAUDE,
     completion,
@@ -66,7 +67,7 @@ class TestContextOverflow:
             client,
             {"model": CLAUDE, "messages": [user("A longer question than one token\n@@context 1 form=input")]},
         )
-        assert (response.status_code, response.get_json()) == (
+        assert (response.status_code, error_body(response)) == (
             400,
             {
                 "error": {
@@ -182,7 +183,7 @@ class TestServiceTiers:
     def test_a_tier_the_model_lacks_is_a_400_naming_it(self, client):
         response = post_chat(client, {"model": CLAUDE, "messages": [user("Hi")], "service_tier": "priority"})
         assert response.status_code == 400
-        assert response.get_json()["error"] == {
+        assert error_body(response)["error"] == {
             "message": f"The model `{CLAUDE}` does not offer the priority service tier.",
             "type": "invalid_request_error",
             "param": "service_tier",
@@ -232,7 +233,7 @@ class TestDocuments:
         response = post_chat(
             client, {"model": llama, "messages": [{"role": "user", "content": [self.part()]}]}
         )
-        assert (response.status_code, response.get_json()["error"]["message"]) == (
+        assert (response.status_code, error_body(response)["error"]["message"]) == (
             400,
             f"The model `{llama}` does not accept documents.",
         )
@@ -282,7 +283,7 @@ class TestChoices:
     def test_more_choices_than_max_choices_is_a_400(self, make_app):
         client = make_app(max_choices=2).test_client()
         response = post_chat(client, {"model": CLAUDE, "messages": [user("Hi")], "n": 3})
-        assert (response.status_code, response.get_json()["error"]) == (
+        assert (response.status_code, error_body(response)["error"]) == (
             400,
             {
                 "message": "n is 3; this gateway answers at most 2 choices a request.",
