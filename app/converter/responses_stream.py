@@ -106,6 +106,10 @@ class ResponsesStream:
             return
         yield list(self._finish())
 
+    def keep_alive(self) -> dict:
+        """``response.in_progress`` for a silent model: Codex's idle timer counts events, not comments."""
+        return self._event("response.in_progress", response=self._snapshot())
+
     def _event(self, kind: str, **fields) -> dict:
         event = {"type": kind, "sequence_number": self.sequence, **fields}
         self.sequence += 1

@@ -301,3 +301,14 @@ def test_streamed_completed_response_equals_the_non_streaming_one(blocks):
 
 def test_unknown_tool_name_comes_back_as_a_plain_function_call():
     assert Toolbox().ref("made_up") == ToolRef("function", "made_up")
+
+
+def test_a_keep_alive_is_an_in_progress_event_numbered_in_turn():
+    responses = ResponsesStream(context())
+    first = list(responses.events(iter([{"messageStart": {"role": "assistant"}}])))[:2]
+    beat = responses.keep_alive()
+    assert (beat["type"], beat["sequence_number"]) == (
+        "response.in_progress",
+        first[-1]["sequence_number"] + 2,
+    )
+    assert beat["response"]["status"] == "in_progress"
