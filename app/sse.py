@@ -82,7 +82,8 @@ class Framing:
     done: bytes = b""
     has_token: Callable[[dict], bool] | None = None
     # Written while Bedrock is silent, so proxies (an ALB's 60 s idle timeout) keep the stream.
-    heartbeat: bytes = KEEP_ALIVE
+    # A callable makes each one (a dialect whose keep-alive is a numbered event).
+    heartbeat: bytes | Callable[[], bytes] = KEEP_ALIVE
 
 
 def messages_event(payload: dict | bytes) -> bytes:
@@ -164,7 +165,8 @@ def _paced_frames(paced: Paced, relay: _Relay, heartbeat: float, request_id: str
                 return
             if items is SILENCE:
                 if time.monotonic() - last_write >= heartbeat:
-                    yield relay.framing.heartbeat
+                    beat = relay.framing.heartbeat
+                    yield beat() if callable(beat) else beat
                     last_write = time.monotonic()
                 continue
             yield b"".join([relay.frame(item) for item in items])

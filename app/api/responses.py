@@ -35,15 +35,6 @@ log = logging.getLogger(__name__)
 bp = Blueprint("responses", __name__)
 
 
-def _error_frame(error) -> bytes:
-    """An error the stream translator did not see (it turns Bedrock's into response.failed)."""
-    body = {"type": "error", "code": error.code or "server_error", "message": error.message, "param": None}
-    return named_event({**body, "sequence_number": 0})
-
-
-RESPONSES = Framing(frame=named_event, error=_error_frame)
-
-
 @bp.post("/responses", strict_slashes=False)
 def create_response() -> Response:
     body = _schema().load(json_body())
@@ -78,8 +69,9 @@ def create_response() -> Response:
                 save(response)
             return jsonify(response)
         upstream = converse_events(model, translation.call)
-        batches = ResponsesStream(context, current_exchange()).batches(upstream.batches())
-        return stream_response(start_stream(_saving(batches, save), upstream), RESPONSES)
+        stream = ResponsesStream(context, current_exchange())
+        batches = _saving(stream.batches(upstream.batches()), save)
+        return stream_response(start_stream(batches, upstream), _framing(stream))
 
 
 @bp.get("/responses/<response_id>", strict_slashes=False)
@@ -106,6 +98,20 @@ def delete_response(response_id: str) -> Response:
 def cancel_response(response_id: str) -> Response:
     raise InvalidRequestError(
         "Only background responses can be cancelled, and background mode is not supported."
+    )
+
+
+def _framing(stream: ResponsesStream) -> Framing:
+    """Named events; a keep-alive and a late error are events of this stream, numbered in turn.
+
+    Codex's idle timer counts events, not SSE comments, so the keep-alive is
+    ``response.in_progress``; an error the translator did not see (the drain deadline, a
+    bug) still ends the stream in ``response.failed``.
+    """
+    return Framing(
+        frame=named_event,
+        error=lambda exc: named_event(stream.failed(exc)),
+        heartbeat=lambda: named_event(stream.keep_alive()),
     )
 
 

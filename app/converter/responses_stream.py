@@ -102,7 +102,7 @@ class ResponsesStream:
                     yield out
                     out = []
         except GatewayError as exc:
-            yield [*out, self._event("response.failed", response=self._failed(exc))]
+            yield [*out, self.failed(exc)]
             return
         yield list(self._finish())
 
@@ -337,8 +337,10 @@ class ResponsesStream:
             part["text"] for item in self.items if item["type"] == "reasoning" for part in item["summary"]
         ]
 
-    def _failed(self, exc: GatewayError) -> dict:
-        return response_object(self.context, self.items, "failed", None, None, stream_failure(exc))
+    def failed(self, exc: GatewayError) -> dict:
+        """``response.failed`` for an error after the first byte, with the items finished so far."""
+        response = response_object(self.context, self.items, "failed", None, None, stream_failure(exc))
+        return self._event("response.failed", response=response)
 
 
 def _summary(text: str) -> dict:

@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from app.local import free_port
 from tests.conftest import API_KEY
+from tests.e2e.conftest import start_gunicorn, stop
 from tests.http.helpers_chat import CLAUDE, CLAUDE_37
 
 pytestmark = pytest.mark.e2e
@@ -38,8 +40,21 @@ def readme_block(language: str, after: str) -> str:
 CONFIG = readme_block("toml", "Codex CLI (`~/.codex/config.toml`)")
 
 
+@pytest.fixture(scope="module")
+def quick_heartbeat_url(gateway_env):
+    """A gateway that sends a keep-alive after half a second of Bedrock's silence."""
+    port = free_port()
+    process = start_gunicorn({**gateway_env, "SSE_HEARTBEAT_SECONDS": "0.5"}, port)
+    yield f"http://127.0.0.1:{port}/v1"
+    stop(process)
+
+
 @pytest.fixture
 def codex(gateway_url, tmp_path):
+    return _codex(gateway_url, tmp_path)
+
+
+def _codex(gateway_url: str, tmp_path: Path, extra_config: str = ""):
     if not CODEX.exists():
         pytest.skip("Codex CLI is not installed: run `npm ci --prefix tests/clients`")
 
@@ -52,7 +67,7 @@ def codex(gateway_url, tmp_path):
         config = re.sub(
             r'^model_reasoning_effort = ".*"', f'model_reasoning_effort = "{effort}"', config, flags=re.M
         )
-        (home / "config.toml").write_text(config)
+        (home / "config.toml").write_text(config + extra_config)
         # HOME too: Codex runs commands in a login shell, which would read the machine's profile.
         env = {**os.environ, "HOME": str(home), "CODEX_HOME": str(home), "BEDROCK_GATEWAY_API_KEY": API_KEY}
         command = [
@@ -132,4 +147,13 @@ def test_codex_retries_after_a_mid_stream_throttle_and_completes(codex):
     retries = [e["message"] for e in events if e["type"] == "error"]
     assert len(retries) == 1 and "Please try again in 1s." in retries[0]
     assert [item["text"] for item in _items(events, "agent_message")] == ["word1 word2 word3 word4 word5"]
+    assert events[-1]["type"] == "turn.completed"
+
+
+def test_codex_waits_through_a_silence_longer_than_its_idle_timeout(quick_heartbeat_url, tmp_path):
+    # Codex gives up after stream_idle_timeout_ms without an event (SSE comments do not count);
+    # the gateway's response.in_progress keep-alives carry it through a 3 s pause.
+    codex = _codex(quick_heartbeat_url, tmp_path, "stream_idle_timeout_ms = 1500\nstream_max_retries = 0\n")
+    events = codex("@@words 2\n@@latency token=3000")
+    assert [item["text"] for item in _items(events, "agent_message")] == ["word1 word2"]
     assert events[-1]["type"] == "turn.completed"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 
 import pytest
@@ -259,3 +260,35 @@ def test_the_keys_allowlist_applies(make_app):
         assert (refused.status_code, refused.get_json()["error"]["code"]) == (404, "model_not_found")
         allowed = client.post(URL, json={"model": NOVA_PRO, "input": "Hi"}, headers=headers)
         assert allowed.status_code == 200
+
+
+class TestKeepAlive:
+    def test_a_silent_model_gets_numbered_in_progress_events(self, make_app):
+        with make_app(sse_heartbeat_seconds=0.3).test_client() as client:
+            stream = events(client, input="@@words 2\n@@latency token=1000")
+        kinds = [e["type"] for e in stream]
+        beats = [k for k, kind in enumerate(kinds) if kind == "response.in_progress"][1:]
+        assert 2 <= len(beats) <= 4
+        assert min(beats) > kinds.index("response.output_text.delta")  # never before the first event
+        assert [e["sequence_number"] for e in stream] == list(range(len(stream)))
+        assert stream[-1]["type"] == "response.completed"
+        assert stream[-1]["response"]["output"][0]["content"][0]["text"] == "word1 word2"
+
+    def test_the_drain_deadline_ends_the_stream_in_response_failed(self, make_app):
+        from app.drain import DRAIN
+
+        with make_app(sse_heartbeat_seconds=15).test_client() as client:
+            body = {"model": CLAUDE, "input": "@@words 3\n@@latency token=4000", "stream": True}
+            response = client.post(URL, json=body, headers=AUTH)
+            iterator = iter(response.response)
+            first = next(iterator)
+            try:
+                threading.Timer(0.2, DRAIN.begin, kwargs={"graceful_timeout": 1.0}).start()
+                rest = b"".join(iterator)
+            finally:
+                response.close()
+                DRAIN.started = DRAIN.deadline = None
+        frames = [f for f in (first + rest).decode().split("\n\n") if f.startswith("event: ")]
+        last = json.loads(frames[-1].split("data: ", 1)[1])
+        assert (last["type"], last["response"]["status"]) == ("response.failed", "failed")
+        assert last["response"]["error"]["code"] == "server_error"
