@@ -240,3 +240,17 @@ def test_every_bedrock_exception_gets_anthropics_status_and_type(client, model, 
     response = post(client, message(model=model, text=f"@@fault {name} message=Scripted {name}."))
     assert_anthropic_error(response, status, type_)
     assert response.headers.get("retry-after") == retry_after
+
+
+@pytest.mark.parametrize("model", [NOVA, "claude-haiku-4-5"])
+def test_pings_fill_a_silent_model_and_the_answer_is_unchanged(make_app, model):
+    client = make_app(sse_heartbeat_seconds=0.3).test_client()
+    response = post(client, message(model=model, text="@@words 2\n@@latency token=1000", stream=True))
+    events = sse_events(response)
+    response.close()
+    names = [name for name, _ in events]
+    pings = [index for index, name in enumerate(names) if name == "ping"]
+    assert 2 <= len(pings) <= 4 and min(pings) > 0  # never before message_start
+    assert all(events[index][1] == {"type": "ping"} for index in pings)
+    text = "".join(data["delta"]["text"] for name, data in events if name == "content_block_delta")
+    assert (text, names[-1]) == ("word1 word2", "message_stop")
