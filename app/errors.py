@@ -244,12 +244,14 @@ def error_response(error: GatewayError) -> Response:
     if "exchange" in g:
         g.exchange.error_type = error.upstream_code or error.code or error.type
     rid = request_id()
-    error.message = with_request_id(error.message, rid)
     if is_anthropic_route():
+        # Anthropic's envelope names the request id itself; the message stays Bedrock's exact
+        # text, which Claude Code reads ("prompt is too long: N tokens > M maximum").
         status, _ = anthropic_error(error)
         response = jsonify(anthropic_body(error, rid))
         response.headers["request-id"] = rid
     else:
+        error.message = with_request_id(error.message, rid)
         status = error.status
         response = jsonify(error.to_body())
     response.status_code = status

@@ -59,12 +59,12 @@ CLAUDE_4_BETAS = frozenset(
 
 @dataclass(frozen=True)
 class Generation:
-    """What one Claude generation takes on Bedrock's InvokeModel beyond the common body."""
+    """What one Claude generation takes on Bedrock's InvokeModel beyond the common body.
+
+    Cache ttls and adaptive thinking are the model family's (``cache_ttl``, ``reasoning``)."""
 
     name: str
     betas: frozenset[str] = frozenset()
-    cache_ttl: bool = False  # cache_control.ttl ("5m", "1h")
-    adaptive_thinking: bool = False  # thinking {"type": "adaptive"}
     effort: bool = False  # output_config {"effort"}
 
 
@@ -85,26 +85,23 @@ GENERATIONS: tuple[tuple[str, Generation], ...] = (
         Generation(
             "claude-4.6",
             CLAUDE_OPUS_45_BETAS | {CONTEXT_1M_BETA},
-            cache_ttl=True,
-            adaptive_thinking=True,
             effort=True,
         ),
     ),
     (
         r"anthropic\.claude-opus-4-5",
-        Generation("claude-opus-4.5", CLAUDE_OPUS_45_BETAS, cache_ttl=True, effort=True),
+        Generation("claude-opus-4.5", CLAUDE_OPUS_45_BETAS, effort=True),
     ),
     (
         r"anthropic\.claude-sonnet-4-5",
         Generation(
             "claude-sonnet-4.5",
             CLAUDE_4_BETAS | {CONTEXT_1M_BETA, CONTEXT_MANAGEMENT_BETA, "tool-search-tool-2025-10-19"},
-            cache_ttl=True,
         ),
     ),
     (
         r"anthropic\.claude-haiku-4-5",
-        Generation("claude-haiku-4.5", CLAUDE_4_BETAS | {CONTEXT_MANAGEMENT_BETA}, cache_ttl=True),
+        Generation("claude-haiku-4.5", CLAUDE_4_BETAS | {CONTEXT_MANAGEMENT_BETA}),
     ),
     (r"anthropic\.claude-sonnet-4", Generation("claude-sonnet-4", CLAUDE_4_BETAS | {CONTEXT_1M_BETA})),
     (r"anthropic\.claude-opus-4", Generation("claude-opus-4", CLAUDE_4_BETAS)),
@@ -255,7 +252,7 @@ class Sanitizer:
             out.pop("thinking")
             return
         thinking = {key: thinking[key] for key in ("type", "budget_tokens", "display") if key in thinking}
-        if thinking["type"] == "adaptive" and not self.generation.adaptive_thinking:
+        if thinking["type"] == "adaptive" and self.model.family.reasoning != "adaptive":
             thinking = {"type": "enabled", "budget_tokens": out.get("max_tokens", 0) - 1}
         if thinking["type"] == "enabled":
             limit = out.get("max_tokens", 0) - 1 if INTERLEAVED_BETA not in self.betas else None
@@ -337,7 +334,7 @@ class Sanitizer:
 
     def _cache_control(self, control: dict) -> dict:
         kept = {"type": "ephemeral"}
-        if self.generation.cache_ttl and "ttl" in control:
+        if self.model.family.cache_ttl and "ttl" in control:
             kept["ttl"] = control["ttl"]
         if set(control) - set(kept) - {"type"}:
             self._drop("cache_control fields")
