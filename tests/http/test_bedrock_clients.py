@@ -18,7 +18,8 @@ import pytest
 
 from app import errors
 from app.bedrock import Bedrock
-from app.bedrock_lean import LeanRuntimeClient, decode_blobs
+from app.bedrock_lean import LeanRuntimeClient
+from app.restjson import decode_blobs
 from tests.http.helpers_chat import CLAUDE, png_bytes
 
 CLIENTS = ("lean", "boto3")
