@@ -61,14 +61,11 @@ class LeanRuntimeClient:
         self.meta = boto_client.meta
         self._credentials = credentials
         service = boto_client.meta.service_model
-        self._operations: dict[str, Operation] = {}
-        for name in service.operation_names:
-            model = service.operation_model(name)
-            if Operation.supports(model):
-                self._operations[xform_name(name)] = Operation(model)
-        any_operation = next(iter(self._operations.values())).model
+        self._names = {xform_name(name): name for name in service.operation_names}
+        self._operations: dict[str, Operation | None] = {}  # built on first use: startup stays short
         context: dict = {}
-        endpoint, self._extra_headers, _ = boto_client._resolve_endpoint_ruleset(any_operation, {}, context)
+        converse = service.operation_model("Converse")
+        endpoint, self._extra_headers, _ = boto_client._resolve_endpoint_ruleset(converse, {}, context)
         signing = context.get("signing", {})
         self._signing_name = signing.get("signing_name") or service.signing_name
         self._region = signing.get("region") or boto_client.meta.region_name
@@ -86,10 +83,19 @@ class LeanRuntimeClient:
         self._retry = Retries(max_attempts)
 
     def __getattr__(self, name: str):
-        operation = self._operations.get(name)
+        operation = self._operation(name)
         if operation is None:
             return getattr(self._boto, name)
         return lambda **params: self._call(operation, params)
+
+    def _operation(self, name: str) -> Operation | None:
+        """The operation boto3 calls ``name``, if this client serves it."""
+        if name not in self._operations:
+            model = (
+                self.meta.service_model.operation_model(self._names[name]) if name in self._names else None
+            )
+            self._operations[name] = Operation(model) if model and Operation.supports(model) else None
+        return self._operations[name]
 
     def close(self) -> None:
         self._pool.close()

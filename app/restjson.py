@@ -51,7 +51,7 @@ class Operation:
         self.stream = model.has_event_stream_output
         payload_shape = output.members[self.output_payload] if self.output_payload else None
         self.events = event_plans(payload_shape) if self.stream else {}
-        self.blobs = blob_plan(output, frozenset()) if output and not self.output_payload else None
+        self.blobs = blobs_of(output) if output and not self.output_payload else None
 
     @staticmethod
     def supports(model: OperationModel) -> bool:
@@ -87,7 +87,7 @@ class Operation:
         """A JSON answer's members (blobs decoded), plus its header members."""
         parsed = json_loads(body) if body else {}
         if self.blobs:
-            parsed = decode_blobs(parsed, self.blobs)
+            parsed = self.blobs.decode(parsed, body)
         return self.with_headers(parsed, headers)
 
     def with_headers(self, parsed: dict, headers: dict[str, str]) -> dict:
@@ -104,7 +104,37 @@ def event_payload(payload: bytes, plan) -> dict:
         return {plan.member: payload if plan.kind == BLOB else payload.decode()}
     data = json_loads(payload) if payload else {}
     data.pop("p", None)
-    return decode_blobs(data, plan) if plan else data
+    return plan.decode(data, payload) if plan else data
+
+
+class Blobs(NamedTuple):
+    """Where base64 blobs sit in an answer, and the member names that betray one in the raw JSON."""
+
+    tree: object
+    markers: tuple[bytes, ...]
+
+    def decode(self, value, raw: bytes):
+        """``value`` with its blobs decoded; skipped when no blob member's name is in ``raw``."""
+        for marker in self.markers:
+            if marker in raw:
+                return decode_blobs(value, self.tree)
+        return value
+
+
+def blobs_of(shape: Shape) -> Blobs | None:
+    tree = blob_plan(shape, frozenset())
+    return Blobs(tree, tuple(sorted(_blob_names(tree)))) if tree else None
+
+
+def _blob_names(tree) -> set[bytes]:
+    """The names of the members holding blobs, as they appear in JSON (``b'"bytes"'``)."""
+    if isinstance(tree, tuple):
+        return _blob_names(tree[1])
+    names: set[bytes] = set()
+    if isinstance(tree, dict):
+        for name, inner in tree.items():
+            names |= {f'"{name}"'.encode()} if inner == BLOB else _blob_names(inner)
+    return names
 
 
 class EventPayload(NamedTuple):
@@ -123,9 +153,7 @@ def event_plans(stream_shape: Shape) -> dict:
             for name, member in shape.members.items()
             if member.serialization.get("eventpayload") and member.type_name in (BLOB, "string")
         ]
-        plans[event_type] = (
-            EventPayload(raw[0][0], raw[0][1].type_name) if raw else blob_plan(shape, frozenset())
-        )
+        plans[event_type] = EventPayload(raw[0][0], raw[0][1].type_name) if raw else blobs_of(shape)
     return plans
 
 

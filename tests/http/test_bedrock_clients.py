@@ -74,7 +74,12 @@ def test_the_connection_pool_is_sized_by_the_setting(settings):
 
 @pytest.mark.parametrize(
     "text",
-    ["Hello there", "@@reasoning Think first.\n@@reply Done.", '@@tool get_weather {"city": "Paris"}'],
+    [
+        "Hello there",
+        "@@reasoning Think first.\n@@reply Done.",
+        "@@redacted hidden\n@@reply Done.",
+        '@@tool get_weather {"city": "Paris"}',
+    ],
 )
 def test_converse_answers_are_the_same_from_both_clients(settings, bedrock_emulator, text):
     lean, boto = (make(settings, bedrock_client=kind) for kind in CLIENTS)
@@ -85,7 +90,12 @@ def test_converse_answers_are_the_same_from_both_clients(settings, bedrock_emula
 
 @pytest.mark.parametrize(
     "text",
-    ["@@words 12", "@@reasoning Think first.\n@@reply Done.", '@@tool get_weather {"city": "Paris"}'],
+    [
+        "@@words 12",
+        "@@reasoning Think first.\n@@reply Done.",
+        "@@redacted hidden\n@@reply Done.",
+        '@@tool get_weather {"city": "Paris"}',
+    ],
 )
 def test_stream_events_are_the_same_from_both_clients(settings, bedrock_emulator, text):
     lean, boto = (make(settings, bedrock_client=kind) for kind in CLIENTS)
@@ -97,8 +107,8 @@ def test_stream_events_are_the_same_from_both_clients(settings, bedrock_emulator
 def test_redacted_reasoning_arrives_as_bytes_as_boto3_decodes_it(settings):
     lean = make(settings, bedrock_client="lean").runtime
     body = {"output": {"message": {"content": [{"reasoningContent": {"redactedContent": "AAEC"}}]}}}
-    operation = lean._operations["converse"]
-    assert decode_blobs(body, operation.blobs)["output"]["message"]["content"][0] == {
+    operation = lean._operation("converse")
+    assert decode_blobs(body, operation.blobs.tree)["output"]["message"]["content"][0] == {
         "reasoningContent": {"redactedContent": b"\x00\x01\x02"}
     }
 
