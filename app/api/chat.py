@@ -4,27 +4,20 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
 from functools import lru_cache
 
 from flask import Blueprint, Response, jsonify
 
+from app.api.chat_choices import several_completions, several_streams
 from app.api.request_body import json_body
 from app.api.services import bedrock, catalogue, settings
 from app.api.upstream import converse_events
-from app.catalogue import ModelInfo
-from app.converse.call import ConverseCall
 from app.converse.controls import Deployment
 from app.converter.chat_request import openai_to_converse
-from app.converter.chat_response import converse_to_openai, merged_choices
-from app.converter.chat_stream import (
-    converse_stream_to_chunk_batches,
-    converse_stream_to_chunks,
-    interleaved_choices,
-)
+from app.converter.chat_response import converse_to_openai
+from app.converter.chat_stream import converse_stream_to_chunk_batches
 from app.errors import InvalidRequestError
 from app.exchange import current as current_exchange
-from app.fanout import fan_in, fan_out
 from app.images import ImageLoader
 from app.schemas.chat import ChatCompletionRequest
 from app.sse import start_stream, stream_response
@@ -51,41 +44,19 @@ def create_chat_completion(deployment: str | None = None) -> Response:
     }
     choices = _choices(body)
     if not body.get("stream"):
-        return jsonify(_completion(call, choices, ids))
+        if choices > 1:
+            return jsonify(several_completions(call, choices, ids))
+        return jsonify(converse_to_openai(bedrock().converse(call.kwargs), **ids))
     include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-    if choices == 1:
-        events = converse_events(model, call)
-        batches = converse_stream_to_chunk_batches(events.batches(), include_usage=include_usage, **ids)
-        return stream_response(start_stream(batches, events))
-    merged = fan_in(_choice_streams(model, call, choices, ids))
-    return stream_response(start_stream(interleaved_choices(merged, include_usage), merged))
-
-
-def _choice_streams(model: ModelInfo, call: ConverseCall, choices: int, ids: dict) -> list[Iterator[dict]]:
-    """One chunk stream per choice; if one cannot start, the ones started are released."""
-    streams: list[Iterator[dict]] = []
-    try:
-        for i in range(choices):
-            events = converse_events(model, call)
-            chunks = converse_stream_to_chunks(events, include_usage=True, choice_index=i, **ids)
-            streams.append(_releasing(chunks, events))
-    except BaseException:
-        for stream in streams:
-            stream.close()
-        raise
-    return streams
-
-
-def _releasing(chunks: Iterator[dict], events: Iterator[dict]) -> Iterator[dict]:
-    """``chunks``, then the Bedrock stream they read released, however the reading ends."""
-    try:
-        yield from chunks
-    finally:
-        events.close()
+    if choices > 1:
+        chunks, upstream = several_streams(model, call, choices, ids, include_usage)
+        return stream_response(start_stream(chunks, upstream))
+    events = converse_events(model, call)
+    batches = converse_stream_to_chunk_batches(events.batches(), include_usage=include_usage, **ids)
+    return stream_response(start_stream(batches, events))
 
 
 def _choices(body: dict) -> int:
-    """``n``: each choice is its own Converse call, made concurrently."""
     choices = body.get("n") or 1
     if choices > settings().max_choices:
         raise InvalidRequestError(
@@ -93,24 +64,6 @@ def _choices(body: dict) -> int:
             param="n",
         )
     return choices
-
-
-def _completion(call: ConverseCall, choices: int, ids: dict) -> dict:
-    if choices == 1:
-        return converse_to_openai(bedrock().converse(call.kwargs), **ids)
-    client = bedrock()  # the app context does not reach the workers
-    answers = fan_out(
-        lambda _: client.converse(call.kwargs), range(choices), settings().embedding_concurrency
-    )
-    completion = merged_choices([converse_to_openai(answer, **ids) for answer in answers])
-    usage = [answer.get("usage") or {} for answer in answers]
-    current_exchange().record_usage(
-        *(
-            sum(u.get(key, 0) for u in usage)
-            for key in ("inputTokens", "outputTokens", "cacheReadInputTokens", "cacheWriteInputTokens")
-        )
-    )
-    return completion
 
 
 @lru_cache(maxsize=8)

@@ -90,3 +90,14 @@ def test_embeddings_record_the_input_tokens_they_were_charged(closed):
     [record] = records
     assert record.operation == "embeddings"
     assert record.usage is not None and record.usage.input == response.get_json()["usage"]["prompt_tokens"]
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_n_choices_record_the_sum_of_their_calls_usage(closed, stream):
+    client, records = closed
+    body = _chat("@@usage input=5 output=9 cache_read=1 cache_write=2\nhi", n=3, stream=stream)
+    response = client.post(URL, json=body, headers=AUTH)
+    response.get_data()
+    response.close()
+    [record] = records
+    assert record.usage == Usage(input=15, output=27, cache_read=3, cache_write=6)
