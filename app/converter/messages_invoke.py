@@ -151,6 +151,7 @@ class Sanitizer:
         """The InvokeModel body for a validated Messages (or count_tokens) body."""
         out = {key: value for key, value in body.items() if self._keep_top_level(key)}
         out["anthropic_version"] = BEDROCK_VERSION
+        out.pop("anthropic_beta", None)  # the client's list, already read into self.betas
         if self.betas:
             out["anthropic_beta"] = self.betas
         self._system(out)

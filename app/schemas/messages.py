@@ -23,13 +23,22 @@ class _Open(Schema):
         unknown = INCLUDE
 
 
+def _cache_control() -> fields.Dict:
+    return fields.Dict(allow_none=True)
+
+
 class Block(_Open):
     type = fields.String(required=True)
+    source = fields.Dict()
+    # A tool_result's content (and a search result's): a string, or blocks.
+    content = StringOr(fields.List(fields.Dict()), expected="an array of content blocks")
+    cache_control = _cache_control()
 
 
 class TextBlock(_Open):
     type = fields.String(required=True, validate=validate.Equal("text", error="Must be text."))
     text = fields.String(required=True)
+    cache_control = _cache_control()
 
 
 class Message(_Open):
@@ -43,6 +52,7 @@ class Tool(_Open):
     name = fields.String(required=True, validate=validate.Length(min=1))
     type = fields.String()
     input_schema = fields.Dict()
+    cache_control = _cache_control()
 
 
 class ToolChoice(_Open):
@@ -77,6 +87,7 @@ class CountTokensRequest(_Open):
     tools = fields.List(fields.Nested(Tool), allow_none=True)
     tool_choice = fields.Nested(ToolChoice, allow_none=True)
     thinking = fields.Nested(Thinking, allow_none=True)
+    cache_control = _cache_control()
 
 
 class MessagesRequest(CountTokensRequest):

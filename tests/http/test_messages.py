@@ -254,3 +254,19 @@ def test_pings_fill_a_silent_model_and_the_answer_is_unchanged(make_app, model):
     assert all(events[index][1] == {"type": "ping"} for index in pings)
     text = "".join(data["delta"]["text"] for name, data in events if name == "content_block_delta")
     assert (text, names[-1]) == ("word1 word2", "message_stop")
+
+
+MALFORMED = [
+    [{"type": "tool_result", "tool_use_id": "t", "content": ["x", 3]}],
+    [{"type": "text", "text": "hi", "cache_control": True}],
+    [{"type": "image", "source": "http://example.com/a.png"}],
+    [{"type": "image"}],
+    [{"type": "document", "source": {"type": "base64", "data": "!!"}}],
+]
+
+
+@pytest.mark.parametrize("model", [NOVA, "claude-haiku-4-5"])
+@pytest.mark.parametrize("content", MALFORMED)
+def test_malformed_blocks_are_a_400_never_a_500(client, model, content):
+    body = {"model": model, "max_tokens": 10, "messages": [{"role": "user", "content": content}]}
+    assert_anthropic_error(post(client, body), 400, "invalid_request_error")

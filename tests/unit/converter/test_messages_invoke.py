@@ -125,6 +125,12 @@ class TestBetas:
     def test_a_model_without_betas_gets_no_beta_list(self):
         assert "anthropic_beta" not in sanitized(HAIKU_3, {}, ["interleaved-thinking-2025-05-14"])
 
+    def test_the_bodys_own_beta_list_is_replaced_by_the_sanitized_one(self):
+        body = {"anthropic_beta": ["claude-code-20250219", "interleaved-thinking-2025-05-14"]}
+        betas = split_betas(None, body["anthropic_beta"])
+        assert sanitized(SONNET_45, body, betas)["anthropic_beta"] == ["interleaved-thinking-2025-05-14"]
+        assert "anthropic_beta" not in sanitized(HAIKU_3, body, betas)
+
 
 class TestSystem:
     def test_billing_header_block_is_dropped_and_the_rest_kept(self):
