@@ -6,7 +6,7 @@ does not offer ("invalid beta flag"), per-tool extensions (``defer_loading``,
 ``eager_input_streaming``, ``input_examples``), ``cache_control.scope``, more than four
 cache breakpoints and Claude Code's ``x-anthropic-billing-header`` system block. What each
 Claude generation takes is data (``GENERATIONS``); everything else is dropped, logged at
-debug level, never refused. The rest goes through byte for byte: thinking signatures,
+debug level, never refused. The rest goes through unchanged: thinking signatures,
 redacted thinking, tool types, documents and cache ttls survive.
 """
 
@@ -278,12 +278,15 @@ class Sanitizer:
             self._drop("context_management")
             return
         thinking = bool(out.get("thinking"))
+        asked = config.get("edits") if isinstance(config.get("edits"), list) else []
         edits = [
             edit
-            for edit in config.get("edits") or []
-            if edit.get("type") in CONTEXT_EDITS and (thinking or edit["type"] != "clear_thinking_20251015")
+            for edit in asked
+            if isinstance(edit, dict)
+            and edit.get("type") in CONTEXT_EDITS
+            and (thinking or edit["type"] != "clear_thinking_20251015")
         ]
-        if len(edits) < len(config.get("edits") or []) or set(config) - {"edits"}:
+        if len(edits) < len(asked) or set(config) - {"edits"}:
             self._drop("context_management edits Bedrock does not take")
         if edits:
             out["context_management"] = {"edits": edits}

@@ -262,6 +262,14 @@ class TestContextManagement:
         )
         assert body["context_management"] == {"edits": [{"type": "clear_thinking_20251015", "keep": "all"}]}
 
+    def test_malformed_edits_are_dropped(self):
+        config = {"edits": ["x", 1, {"type": "clear_tool_uses_20250919"}]}
+        body = sanitized(SONNET_45, {"context_management": config}, ["context-management-2025-06-27"])
+        assert body["context_management"] == {"edits": [{"type": "clear_tool_uses_20250919"}]}
+        assert "context_management" not in sanitized(
+            SONNET_45, {"context_management": {"edits": "x"}}, ["context-management-2025-06-27"]
+        )
+
     def test_clear_thinking_goes_when_thinking_is_off(self):
         body = sanitized(SONNET_45, {"context_management": self.CONFIG}, ["context-management-2025-06-27"])
         assert "context_management" not in body
