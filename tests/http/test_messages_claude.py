@@ -256,3 +256,18 @@ class TestCountTokens:
 def test_an_unknown_claude_is_404(client, model):
     body = {"model": model, "max_tokens": 10, "messages": [{"role": "user", "content": "Hi"}]}
     assert_anthropic_error(post(client, body), 404, "not_found_error", model)
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "anthropic.claude-3-5-sonnet-20240620-v1:0",
+        "us.anthropic.claude-3-7-sonnet-20250219-v1:0",
+        "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/teamclaude01",
+    ],
+)
+def test_bedrock_ids_profiles_and_application_profile_arns_go_to_invoke_model_verbatim(client, model):
+    body = {"model": model, "max_tokens": 10, "messages": [{"role": "user", "content": "@@echo"}]}
+    response = post(client, body)
+    assert echoed(response)["modelId"] == model
+    assert response.get_json()["model"] == model
