@@ -149,7 +149,8 @@ class Sanitizer:
 
     def body(self, body: dict) -> dict:
         """The InvokeModel body for a validated Messages (or count_tokens) body."""
-        out = {key: value for key, value in body.items() if self._keep_top_level(key)}
+        # A null optional field means "not given", as on Anthropic's API.
+        out = {k: v for k, v in body.items() if v is not None and self._keep_top_level(k)}
         out["anthropic_version"] = BEDROCK_VERSION
         out.pop("anthropic_beta", None)  # the client's list, already read into self.betas
         if self.betas:
@@ -322,6 +323,9 @@ class Sanitizer:
         if isinstance(automatic, dict) and in_messages:
             # Top-level cache_control asks Anthropic to place the breakpoint: the last block.
             in_messages[-1].setdefault("cache_control", automatic)
+        for holder in [*holders, *in_messages]:
+            if "cache_control" in holder and holder["cache_control"] is None:
+                del holder["cache_control"]
         marked = [holder for holder in [*holders, *in_messages] if "cache_control" in holder]
         for holder in marked:
             holder["cache_control"] = self._cache_control(holder["cache_control"])

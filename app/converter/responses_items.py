@@ -176,11 +176,11 @@ def _choose(choice: str | dict | None, box: Toolbox) -> ToolPlan:
         return choose(box.specs, {"required": "any"}.get(choice, choice))
     kind = choice.get("type")
     if kind in (FUNCTION, CUSTOM):
-        ref = ToolRef(kind, choice.get("name") or "", choice.get("namespace"))
+        ref = ToolRef(kind, _name(choice, "tool_choice"), choice.get("namespace"))
         return choose(box.specs, "tool", name=bedrock_name(ref), param="tool_choice.name")
     if kind == "allowed_tools":
         allowed = [
-            (bedrock_name(_ref_of(ref)), f"tool_choice.tools[{k}].name")
+            (bedrock_name(_ref_of(ref, f"tool_choice.tools[{k}]")), f"tool_choice.tools[{k}].name")
             for k, ref in enumerate(choice.get("tools") or [])
         ]
         return choose(box.specs, "any" if choice.get("mode") == "required" else "auto", allowed=allowed)
@@ -190,11 +190,13 @@ def _choose(choice: str | dict | None, box: Toolbox) -> ToolPlan:
     )
 
 
-def _ref_of(ref: dict) -> ToolRef:
+def _ref_of(ref: object, param: str) -> ToolRef:
+    if not isinstance(ref, dict):
+        raise InvalidRequestError("Each allowed tool must be an object.", param=param)
     kind = ref.get("type", FUNCTION)
     if kind == LOCAL_SHELL:
         return ToolRef(LOCAL_SHELL, LOCAL_SHELL_NAME)
-    return ToolRef(kind, ref.get("name") or "", ref.get("namespace"))
+    return ToolRef(kind, _name(ref, param), ref.get("namespace"))
 
 
 def call_item(item_id: str, call_id: str, ref: ToolRef, arguments: str, status: str) -> dict:

@@ -88,6 +88,7 @@ class CountTokensRequest(_Open):
     tool_choice = fields.Nested(ToolChoice, allow_none=True)
     thinking = fields.Nested(Thinking, allow_none=True)
     cache_control = _cache_control()
+    stop_sequences = fields.List(fields.String(), allow_none=True)
 
 
 class MessagesRequest(CountTokensRequest):
@@ -100,7 +101,6 @@ class MessagesRequest(CountTokensRequest):
     temperature = _number(0, 1)
     top_p = _number(0, 1)
     top_k = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0))
-    stop_sequences = fields.List(fields.String(), allow_none=True)
     metadata = fields.Dict(allow_none=True)
 
 

@@ -270,3 +270,25 @@ MALFORMED = [
 def test_malformed_blocks_are_a_400_never_a_500(client, model, content):
     body = {"model": model, "max_tokens": 10, "messages": [{"role": "user", "content": content}]}
     assert_anthropic_error(post(client, body), 400, "invalid_request_error")
+
+
+NULL_OPTIONALS = [
+    {"tools": None},
+    {"system": [{"type": "text", "text": "Be brief.", "cache_control": None}]},
+    {"messages": [{"role": "user", "content": [{"type": "text", "text": "Hi", "cache_control": None}]}]},
+]
+
+
+@pytest.mark.parametrize("model", [NOVA, "claude-haiku-4-5"])
+@pytest.mark.parametrize("fields", NULL_OPTIONALS)
+def test_a_null_optional_field_is_the_same_as_leaving_it_out(client, model, fields):
+    for stream in (False, True):
+        response = post(client, message(model, stream=stream, **fields))
+        assert response.status_code == 200, response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("stop_sequences", [1, [None], [{}]])
+def test_count_tokens_with_malformed_stop_sequences_is_a_400(client, stop_sequences):
+    body = {**message("claude-haiku-4-5"), "stop_sequences": stop_sequences}
+    response = post(client, body, path="/v1/messages/count_tokens")
+    assert_anthropic_error(response, 400, "invalid_request_error", "stop_sequences")

@@ -100,3 +100,15 @@ def assert_responses_answer(response) -> None:
 @given(body=responses_body)
 def test_responses_survives_hostile_bodies(client, body):
     assert_responses_answer(send_json(client, "/v1/responses", body))
+
+
+def test_a_forced_tool_choice_whose_name_is_not_a_string_is_a_400(client):
+    tools = [{"type": "function", "name": "f", "parameters": {"type": "object"}}]
+    for choice in ({"type": "function", "name": 7}, {"type": "function", "name": ["f"]},
+                   {"type": "allowed_tools", "mode": "auto", "tools": [3]}):  # fmt: skip
+        body = {"model": CLAUDE, "input": "hi", "tools": tools, "tool_choice": choice}
+        response = send_json(client, "/v1/responses", body)
+        assert (response.status_code, response.get_json()["error"]["param"].split(".")[0]) == (
+            400,
+            "tool_choice",
+        ), response.get_data(as_text=True)
