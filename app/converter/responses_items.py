@@ -101,7 +101,10 @@ def build_toolbox(offered: list[tuple[dict, str]]) -> Toolbox:
         if kind == FUNCTION:
             _add_function(box, tool, None, param)
         elif kind == "namespace":
-            for k, member in enumerate(tool.get("tools") or []):
+            members = tool.get("tools") or []
+            if not isinstance(members, list):
+                raise InvalidRequestError("A namespace's tools must be an array.", param=f"{param}.tools")
+            for k, member in enumerate(members):
                 if isinstance(member, dict) and member.get("type", FUNCTION) == FUNCTION:
                     _add_function(box, member, _name(tool, param), f"{param}.tools[{k}]")
         elif kind == CUSTOM:
@@ -132,9 +135,10 @@ def _name(tool: dict, param: str) -> str:
 
 
 def _custom_description(tool: dict) -> str:
-    description = tool.get("description") or ""
-    grammar = tool.get("format") or {}
-    if grammar.get("type") == "grammar" and grammar.get("definition"):
+    description = tool.get("description")
+    description = description if isinstance(description, str) else ""
+    grammar = tool.get("format")
+    if isinstance(grammar, dict) and grammar.get("type") == "grammar" and grammar.get("definition"):
         syntax = grammar.get("syntax", "grammar")
         description += f"\n\nThe input must match this {syntax} grammar:\n{grammar['definition']}"
     return description.strip() or "A tool that takes free-form text input."

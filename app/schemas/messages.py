@@ -88,6 +88,9 @@ class CountTokensRequest(_Open):
     tool_choice = fields.Nested(ToolChoice, allow_none=True)
     thinking = fields.Nested(Thinking, allow_none=True)
     cache_control = _cache_control()
+    temperature = _number(0, 1)
+    top_p = _number(0, 1)
+    top_k = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0))
     stop_sequences = fields.List(fields.String(), allow_none=True)
 
 
@@ -98,9 +101,6 @@ class MessagesRequest(CountTokensRequest):
         strict=True, required=True, validate=validate.Range(min=1, error="Must be at least 1.")
     )
     stream = StrictBoolean(allow_none=True)
-    temperature = _number(0, 1)
-    top_p = _number(0, 1)
-    top_k = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0))
     metadata = fields.Dict(allow_none=True)
 
 

@@ -292,3 +292,10 @@ def test_count_tokens_with_malformed_stop_sequences_is_a_400(client, stop_sequen
     body = {**message("claude-haiku-4-5"), "stop_sequences": stop_sequences}
     response = post(client, body, path="/v1/messages/count_tokens")
     assert_anthropic_error(response, 400, "invalid_request_error", "stop_sequences")
+
+
+@pytest.mark.parametrize("model", [NOVA, "claude-haiku-4-5"])
+@pytest.mark.parametrize("sampling", [{"temperature": "x"}, {"top_p": [1]}, {"top_k": "5"}])
+def test_count_tokens_with_malformed_sampling_fields_is_a_400(client, model, sampling):
+    response = post(client, {**message(model), **sampling}, path="/v1/messages/count_tokens")
+    assert_anthropic_error(response, 400, "invalid_request_error", next(iter(sampling)))

@@ -112,3 +112,15 @@ def test_a_forced_tool_choice_whose_name_is_not_a_string_is_a_400(client):
             400,
             "tool_choice",
         ), response.get_data(as_text=True)
+
+
+def test_malformed_custom_and_namespace_tools_are_a_2xx_or_a_400(client):
+    cases = [
+        ({"type": "custom", "name": "x", "format": -5}, 200),
+        ({"type": "custom", "name": "x", "description": 5, "format": {"type": "grammar"}}, 200),
+        ({"type": "namespace", "name": "ns", "tools": 7}, 400),
+    ]
+    for tool, status in cases:
+        body = {"model": CLAUDE, "input": "hi", "tools": [tool]}
+        response = send_json(client, "/v1/responses", body)
+        assert response.status_code == status, response.get_data(as_text=True)
