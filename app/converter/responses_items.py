@@ -87,7 +87,7 @@ def offered_tools(tools: list[dict], items: list | str) -> list[tuple[dict, str]
     offered = [(tool, f"tools[{k}]") for k, tool in enumerate(tools)]
     for i, item in enumerate(items if isinstance(items, list) else []):
         if isinstance(item, dict) and item.get("type") == "additional_tools":
-            extra = item.get("tools") or []
+            extra = _array(item.get("tools"), f"input[{i}].tools")
             offered.extend((tool, f"input[{i}].tools[{k}]") for k, tool in enumerate(extra))
     return offered
 
@@ -101,10 +101,7 @@ def build_toolbox(offered: list[tuple[dict, str]]) -> Toolbox:
         if kind == FUNCTION:
             _add_function(box, tool, None, param)
         elif kind == "namespace":
-            members = tool.get("tools") or []
-            if not isinstance(members, list):
-                raise InvalidRequestError("A namespace's tools must be an array.", param=f"{param}.tools")
-            for k, member in enumerate(members):
+            for k, member in enumerate(_array(tool.get("tools"), f"{param}.tools")):
                 if isinstance(member, dict) and member.get("type", FUNCTION) == FUNCTION:
                     _add_function(box, member, _name(tool, param), f"{param}.tools[{k}]")
         elif kind == CUSTOM:
@@ -125,6 +122,14 @@ def _add_function(box: Toolbox, tool: dict, namespace: str | None, param: str) -
             "Tool parameters must be a JSON schema object.", param=f"{param}.parameters"
         )
     box.add(ref, tool.get("description"), parameters, param)
+
+
+def _array(value: object, param: str) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InvalidRequestError("Expected an array of tools.", param=param)
+    return value
 
 
 def _name(tool: dict, param: str) -> str:
@@ -185,7 +190,7 @@ def _choose(choice: str | dict | None, box: Toolbox) -> ToolPlan:
     if kind == "allowed_tools":
         allowed = [
             (bedrock_name(_ref_of(ref, f"tool_choice.tools[{k}]")), f"tool_choice.tools[{k}].name")
-            for k, ref in enumerate(choice.get("tools") or [])
+            for k, ref in enumerate(_array(choice.get("tools"), "tool_choice.tools"))
         ]
         return choose(box.specs, "any" if choice.get("mode") == "required" else "auto", allowed=allowed)
     raise InvalidRequestError(

@@ -124,3 +124,19 @@ def test_malformed_custom_and_namespace_tools_are_a_2xx_or_a_400(client):
         body = {"model": CLAUDE, "input": "hi", "tools": [tool]}
         response = send_json(client, "/v1/responses", body)
         assert response.status_code == status, response.get_data(as_text=True)
+
+
+def test_tool_lists_that_are_not_arrays_are_a_400_naming_them(client):
+    cases = [
+        (
+            {"input": [{"type": "additional_tools", "tools": -5}, {"role": "user", "content": "hi"}]},
+            "input[0].tools",
+        ),
+        (
+            {"input": "hi", "tool_choice": {"type": "allowed_tools", "mode": "auto", "tools": 5}},
+            "tool_choice.tools",
+        ),
+    ]
+    for fields, param in cases:
+        response = send_json(client, "/v1/responses", {"model": CLAUDE, **fields})
+        assert (response.status_code, response.get_json()["error"]["param"]) == (400, param)
