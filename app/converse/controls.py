@@ -106,8 +106,12 @@ def _require_choice(value: object, choices: tuple[str, ...], param: str) -> None
         raise InvalidRequestError(f"Must be one of: {', '.join(choices)}.", param=param)
 
 
-def service_tier(requested: str | None, model: ModelInfo, param: str) -> dict | None:
-    if requested is None or requested in NO_TIER:
+def service_tier(requested: object, model: ModelInfo, param: str) -> dict | None:
+    if requested is None:
+        return None
+    if not isinstance(requested, str):
+        raise InvalidRequestError("Must be a string.", param=param)
+    if requested in NO_TIER:
         return None
     tier = TIERS.get(requested)
     if tier is None:

@@ -190,6 +190,11 @@ class TestServiceTiers:
             "code": None,
         }
 
+    @pytest.mark.parametrize("tier", [{}, ["flex"], 3])
+    def test_a_tier_that_is_not_a_string_is_a_400(self, client, tier):
+        response = post_chat(client, {"model": NOVA_PRO, "messages": [user("Hi")], "service_tier": tier})
+        assert (response.status_code, error_body(response)["error"]["param"]) == (400, "service_tier")
+
     def test_bedrock_latency_optimized_applies_where_the_model_has_it(self, make_app):
         client = make_app(bedrock_latency="optimized").test_client()
         nova = converse_request(client, model=NOVA_PRO, messages=[user("Hi\n@@echo")])
