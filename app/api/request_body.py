@@ -6,6 +6,7 @@ import zlib
 
 import orjson
 from flask import request
+from werkzeug.wsgi import get_content_length
 
 from app.api.services import settings
 from app.errors import InvalidRequestError, RequestTooLargeError, UnsupportedMediaTypeError
@@ -23,7 +24,7 @@ def json_body(deployment: str | None = None, max_bytes: int | None = None) -> di
     MAX_REQUEST_BYTES for a route with its own limit (set on the request before reading).
     """
     limit = max_bytes or settings().max_request_bytes
-    raw = _decoded(request.get_data(cache=False), request.headers.get("Content-Encoding", ""), limit)
+    raw = _decoded(_raw_body(), request.headers.get("Content-Encoding", ""), limit)
     try:
         body = orjson.loads(raw.removeprefix(_BOM))
     except orjson.JSONDecodeError:
@@ -36,6 +37,15 @@ def json_body(deployment: str | None = None, max_bytes: int | None = None) -> di
     if deployment is not None:
         body["model"] = deployment
     return body
+
+
+def _raw_body() -> bytes:
+    raw = request.get_data(cache=False)
+    cap = request.max_content_length
+    if get_content_length(request.environ) is None and cap is not None and len(raw) >= cap:
+        # Werkzeug stops reading a chunked body (no Content-Length) at the cap, silently.
+        raise RequestTooLargeError("The request body is too large.")
+    return raw
 
 
 def _decoded(raw: bytes, encoding: str, limit: int) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import zlib
 
@@ -110,6 +111,22 @@ class TestContentTypeAndEncoding:
         )
         error = assert_openai_error(response, 413, "request_too_large")
         assert error["message"] == "The request body is too large once decompressed."
+
+    @pytest.mark.parametrize("size", [500, 20_000])
+    def test_a_chunked_body_is_read_whole_and_past_max_request_bytes_is_413(self, make_app, size):
+        # A chunked body has no Content-Length; gunicorn marks the stream terminated.
+        client = make_app(max_request_bytes=10_000).test_client()
+        body = {**CHAT, "user": "u" * size}
+        response = client.post(
+            "/v1/chat/completions",
+            input_stream=io.BytesIO(json.dumps(body).encode()),
+            headers={**AUTH, "Transfer-Encoding": "chunked"},
+            environ_overrides={"wsgi.input_terminated": True},
+        )
+        if size < 10_000:
+            assert answer_of(response) == "framed"
+        else:
+            assert_openai_error(response, 413, "request_too_large")
 
 
 class TestOptionsAndHead:
