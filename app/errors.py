@@ -207,7 +207,7 @@ ANTHROPIC_ERRORS: dict[int, tuple[int, str]] = {
     503: (529, "overloaded_error"),
     504: (504, "timeout_error"),
 }
-_ANTHROPIC_PATH = re.compile(r"/messages(/count_tokens)?/?$")
+_ANTHROPIC_PATH = re.compile(r"/messages(/count_tokens)?/?$|/v1/messages/")
 # Bedrock's wrapper around Claude's own refusals; Claude Code reads the text inside it
 # ("prompt is too long: N tokens > M maximum" starts a compaction).
 _BEDROCK_MODEL_ERRORS = "The model returned the following errors: "

@@ -206,6 +206,10 @@ class TestErrors:
     def test_the_wrong_method_is_405_in_anthropics_envelope(self, client):
         assert_anthropic_error(client.get("/v1/messages", headers=HEADERS), 405, "invalid_request_error")
 
+    @pytest.mark.parametrize("path", ["/v1/messages/batches", "/api/v1/messages/batches/msgbatch_1"])
+    def test_an_unknown_messages_url_is_a_404_in_anthropics_envelope(self, client, path):
+        assert_anthropic_error(client.get(path, headers=HEADERS), 404, "not_found_error")
+
     def test_openai_routes_keep_openais_envelope(self, client):
         body = client.post("/v1/chat/completions", json={}, headers=HEADERS).get_json()
         assert set(body) == {"error"}
