@@ -25,6 +25,11 @@ ITEM_ID_PREFIXES = {
     "local_shell_call_output": "lsho",
 }
 DAY = 86_400
+# Item types whose listed form (openai-python's ResponseItem) requires a status.
+_STATUS_LISTED = {
+    "message", "function_call", "function_call_output", "custom_tool_call", "custom_tool_call_output",
+    "local_shell_call",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -99,7 +104,7 @@ def input_items_page(
         if after not in ids:
             raise InvalidRequestError(f"No input item with id '{after}' in this response.", param="after")
         start = ids.index(after) + 1
-    data = ordered[start : start + limit]
+    data = [listed_item(item) for item in ordered[start : start + limit]]
     return {
         "object": "list",
         "data": data,
@@ -107,3 +112,23 @@ def input_items_page(
         "last_id": data[-1]["id"] if data else None,
         "has_more": start + limit < len(ordered),
     }
+
+
+def listed_item(item: dict) -> dict:
+    """An input item as OpenAI lists it: what a client omitted but the listing requires, filled in."""
+    listed = dict(item)
+    if listed.get("type", "message") in _STATUS_LISTED and listed.get("status") is None:
+        listed["status"] = "completed"
+    if isinstance(listed.get("content"), list):
+        listed["content"] = [_listed_part(part) for part in listed["content"]]
+    return listed
+
+
+def _listed_part(part: object) -> object:
+    if not isinstance(part, dict):
+        return part
+    if part.get("type") == "output_text" and part.get("annotations") is None:
+        return {**part, "annotations": []}
+    if part.get("type") == "input_image" and part.get("detail") is None:
+        return {**part, "detail": "auto"}
+    return part

@@ -109,3 +109,37 @@ def test_an_unreachable_store_costs_the_chain_not_the_answer(make_app, s3):
     with make_app(responses_store="s3://gw-absent/responses").test_client() as client:
         assert create(client, input="Hi")["output"][0]["content"][0]["text"] == "Echo: Hi"
         assert streamed(client, input="Hi")["status"] == "completed"
+
+
+PNG = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
+    "+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
+
+
+def test_listed_input_items_are_valid_openai_response_items(client):
+    from openai.types.responses import ResponseItem
+    from pydantic import TypeAdapter
+
+    tools = [{"type": "function", "name": "f", "parameters": {"type": "object"}}]
+    items = [
+        {"role": "user", "content": "a"},
+        {"role": "assistant", "content": "b"},
+        {"type": "function_call", "call_id": "c1", "name": "f", "arguments": "{}"},
+        {"type": "function_call_output", "call_id": "c1", "output": "ok"},
+        {
+            "role": "user",
+            "content": [{"type": "input_text", "text": "c"}, {"type": "input_image", "image_url": PNG}],
+        },
+    ]
+    response = create(client, input=items, tools=tools)
+    page = client.get(f"{URL}/{response['id']}/input_items?order=asc", headers=AUTH).get_json()
+    listed = [TypeAdapter(ResponseItem).validate_python(item) for item in page["data"]]
+    assert [(item.type, getattr(item, "status", None)) for item in listed] == [
+        ("message", "completed"),
+        ("message", "completed"),
+        ("function_call", "completed"),
+        ("function_call_output", "completed"),
+        ("message", "completed"),
+    ]
+    assert listed[4].content[1].detail == "auto"

@@ -18,7 +18,7 @@ class TestInputItemsPage:
     def test_the_default_is_newest_first_twenty(self):
         assert input_items_page(ITEMS) == {
             "object": "list",
-            "data": ITEMS[::-1],
+            "data": [{**item, "status": "completed"} for item in ITEMS[::-1]],
             "first_id": "msg_4",
             "last_id": "msg_0",
             "has_more": False,
