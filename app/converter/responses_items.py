@@ -176,7 +176,10 @@ def plan_tools(body: dict, box: Toolbox, model: ModelInfo) -> ToolPlan:
     if kind == "json_schema":
         name = text_format.get("name") or "response"
         description = text_format.get("description")
-        return with_json_schema(plan, name, text_format["schema"], description, model, "text.format")
+        strict = text_format.get("strict") is True
+        return with_json_schema(
+            plan, name, text_format["schema"], description, model, "text.format", strict=strict
+        )
     return plan
 
 

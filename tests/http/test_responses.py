@@ -167,6 +167,19 @@ def test_structured_output_is_json_text(client):
     assert json.loads(response["output"][0]["content"][0]["text"]) == {"city": "city"}
 
 
+def test_a_strict_schema_is_native_structured_output_where_the_model_has_it(client):
+    schema = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
+    text = {"format": {"type": "json_schema", "name": "Place", "schema": schema, "strict": True}}
+    sent = converse_request(client, model="claude-sonnet-4-5", input="@@echo", text=text)
+    assert "toolConfig" not in sent
+    assert sent["outputConfig"] == {
+        "textFormat": {
+            "type": "json_schema",
+            "structure": {"jsonSchema": {"schema": json.dumps(schema), "name": "Place"}},
+        }
+    }
+
+
 @pytest.mark.parametrize(
     ("body", "param", "code"),
     [
