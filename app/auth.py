@@ -129,7 +129,8 @@ def require_api_key() -> None:
     presented = presented_key()
     if not presented:
         raise AuthenticationError(
-            "Missing API key. Send it as 'Authorization: Bearer <key>'.", code="missing_api_key"
+            "Missing API key. Send it as 'Authorization: Bearer <key>' or 'x-api-key: <key>'.",
+            code="missing_api_key",
         )
     key = registry.identify(presented)
     # An expired or disabled key is answered exactly as an unknown one.

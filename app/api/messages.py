@@ -123,15 +123,20 @@ def _invoke(body: dict, model: ModelInfo, bedrock_body: dict) -> Response:
 
 def _converse(body: dict, model: ModelInfo) -> Response:
     call = messages_to_converse(body, model, ImageLoader(settings()))
+    sent = call.kwargs.get("inferenceConfig", {}).get("stopSequences", [])
     if not body.get("stream"):
         answer = bedrock().converse(call.kwargs)
-        return jsonify(converse_to_message(answer, model=body["model"], message_id=message_id()))
+        message = converse_to_message(
+            answer, model=body["model"], message_id=message_id(), stop_sequences=sent
+        )
+        return jsonify(message)
     upstream = _converse_events(model, call.kwargs)
     events = converse_stream_to_events(
         upstream,
         model=body["model"],
         message_id=message_id(),
         on_first_token=current_exchange().mark_first_token,
+        stop_sequences=sent,
     )
     return stream_response(start_stream(events, upstream), MESSAGES_FRAMING)
 

@@ -67,7 +67,18 @@ def stop_reason(converse_reason: str | None) -> str:
     return STOP_REASONS.get(converse_reason or "", "end_turn")
 
 
-def converse_to_message(response: dict, *, model: str, message_id: str) -> dict:
+def matched_stop_sequence(converse_reason: str | None, sent: list[str]) -> str | None:
+    """The stop sequence that ended the answer, when it can be known.
+
+    Converse says only that a stop sequence matched, not which: with one sequence sent it
+    is that one; with several, Anthropic's ``null`` is the honest answer.
+    """
+    return sent[0] if converse_reason == "stop_sequence" and len(sent) == 1 else None
+
+
+def converse_to_message(
+    response: dict, *, model: str, message_id: str, stop_sequences: list[str] | tuple = ()
+) -> dict:
     """The message for one Converse answer; ``model`` is the name the client asked for."""
     blocks = response["output"]["message"].get("content", [])
     content = [block for block in (content_block(block) for block in blocks) if block is not None]
@@ -78,7 +89,7 @@ def converse_to_message(response: dict, *, model: str, message_id: str) -> dict:
         "model": model,
         "content": content,
         "stop_reason": stop_reason(response.get("stopReason")),
-        "stop_sequence": None,
+        "stop_sequence": matched_stop_sequence(response.get("stopReason"), list(stop_sequences)),
         "usage": Usage.from_converse(response.get("usage") or {}).to_dict(),
     }
 

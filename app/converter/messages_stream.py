@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 
 from app.converse.blocks import redacted_block
-from app.converter.messages_response import Usage, stop_reason
+from app.converter.messages_response import Usage, matched_stop_sequence, stop_reason
 
 
 class _Blocks:
@@ -47,6 +47,7 @@ def converse_stream_to_events(
     model: str,
     message_id: str,
     on_first_token: Callable[[], None] = lambda: None,
+    stop_sequences: list[str] | tuple = (),
 ) -> Iterator[dict]:
     """Anthropic stream events for ConverseStream ``events``; ``model`` as the client asked."""
     blocks = _Blocks()
@@ -73,10 +74,10 @@ def converse_stream_to_events(
             yield from blocks.stop()
             reason = event["messageStop"].get("stopReason")
         elif "metadata" in event:
-            yield from _end(reason, Usage.from_converse(event["metadata"].get("usage") or {}))
+            yield from _end(reason, Usage.from_converse(event["metadata"].get("usage") or {}), stop_sequences)
             return
     yield from blocks.stop()
-    yield from _end(reason, Usage())
+    yield from _end(reason, Usage(), stop_sequences)
 
 
 def _message_start(model: str, message_id: str) -> dict:
@@ -119,7 +120,8 @@ def _delta(index: int, delta: dict) -> dict:
     return {"type": "content_block_delta", "index": index, "delta": delta}
 
 
-def _end(reason: str | None, usage: Usage) -> Iterator[dict]:
-    delta = {"stop_reason": stop_reason(reason), "stop_sequence": None}
+def _end(reason: str | None, usage: Usage, stop_sequences: list[str] | tuple) -> Iterator[dict]:
+    matched = matched_stop_sequence(reason, list(stop_sequences))
+    delta = {"stop_reason": stop_reason(reason), "stop_sequence": matched}
     yield {"type": "message_delta", "delta": delta, "usage": usage.to_dict()}
     yield {"type": "message_stop"}

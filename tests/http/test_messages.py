@@ -168,6 +168,11 @@ class TestErrors:
     def test_no_key_is_401_in_anthropics_envelope(self, client):
         assert_anthropic_error(post(client, message(), headers={}), 401, "authentication_error", "API key")
 
+    def test_the_missing_key_message_names_the_x_api_key_header_anthropic_clients_send(self, client):
+        assert_anthropic_error(
+            post(client, message(), headers={}), 401, "authentication_error", "'x-api-key: <key>'"
+        )
+
     def test_a_bearer_token_works_as_well_as_x_api_key(self, client):
         assert post(client, message(), headers={"Authorization": f"Bearer {API_KEY}"}).status_code == 200
 
@@ -303,3 +308,28 @@ def test_count_tokens_with_malformed_stop_sequences_is_a_400(client, stop_sequen
 def test_count_tokens_with_malformed_sampling_fields_is_a_400(client, model, sampling):
     response = post(client, {**message(model), **sampling}, path="/v1/messages/count_tokens")
     assert_anthropic_error(response, 400, "invalid_request_error", next(iter(sampling)))
+
+
+class TestStopSequenceOnConverse:
+    """Converse says a stop sequence matched, not which one."""
+
+    def test_the_one_sequence_sent_is_named_as_the_one_that_matched(self, client):
+        body = message(text="@@stop stop_sequence\nhi", stop_sequences=["END"])
+        answer = post(client, body).get_json()
+        assert (answer["stop_reason"], answer["stop_sequence"]) == ("stop_sequence", "END")
+
+    def test_with_several_sequences_sent_the_match_is_null(self, client):
+        body = message(text="@@stop stop_sequence\nhi", stop_sequences=["END", "STOP"])
+        answer = post(client, body).get_json()
+        assert (answer["stop_reason"], answer["stop_sequence"]) == ("stop_sequence", None)
+
+    def test_a_stream_names_it_in_message_delta(self, client):
+        body = message(text="@@stop stop_sequence\nhi", stop_sequences=["END"], stream=True)
+        deltas = [data for name, data in sse_events(post(client, body)) if name == "message_delta"]
+        assert [delta["delta"] for delta in deltas] == [
+            {"stop_reason": "stop_sequence", "stop_sequence": "END"}
+        ]
+
+    def test_an_answer_that_ended_on_its_own_names_none(self, client):
+        answer = post(client, message(stop_sequences=["END"])).get_json()
+        assert (answer["stop_reason"], answer["stop_sequence"]) == ("end_turn", None)
