@@ -150,14 +150,14 @@ class Bedrock:
         tokens = int(count) if count.isdigit() else None
         return Invocation(answer, tokens, metadata.get("RetryAttempts", 0) + 1, metadata.get("RequestId"))
 
-    def invoke_model_with_response_stream(self, model_id: str, body: dict) -> Iterator[bytes]:
+    def invoke_model_with_response_stream(self, model_id: str, body: dict) -> Payloads:
         """Start the stream (errors before the first byte raise here), then yield each chunk's payload."""
         exchange = _exchange()
         with translate_errors():
             response = self.runtime.invoke_model_with_response_stream(**_invocation(model_id, body))
         if exchange is not None:
             _observe_call(exchange, response)
-        return _chunk_payloads(response["body"])
+        return Payloads(response["body"])
 
     def count_tokens(self, model_id: str, input: dict) -> int:
         """Bedrock's count for ``input`` (``{"invokeModel": {"body"}}`` or ``{"converse": {...}}``)."""
@@ -214,8 +214,19 @@ class Events:
 
     def __next__(self) -> dict:
         if self._flat is None:
-            self._flat = (event for batch in self.batches() for event in batch)
+            self._flat = (event for batch in self.batches() for event in batch or _TICK)
         return next(self._flat)
+
+    def tick_every(self, seconds: float) -> bool:
+        """Have Bedrock's silences show as idle ticks, every ``seconds``; False if this stream cannot.
+
+        A tick is an empty batch from ``batches()`` and an empty event (``{}``) one at a time.
+        """
+        return _tick_every(self._stream, seconds)
+
+    def wake(self) -> None:
+        """Make a wait for Bedrock start again, with the tick ``tick_every`` set last."""
+        self._stream.wake()
 
     def batches(self) -> Iterator[list[dict]]:
         source = getattr(self._stream, "batches", None)
@@ -244,6 +255,14 @@ class Events:
         return cls(_Complete(events))
 
 
+_TICK = ({},)  # an idle tick, one event at a time
+
+
+def _tick_every(stream, seconds: float) -> bool:
+    tick_every = getattr(stream, "tick_every", None)
+    return tick_every is not None and tick_every(seconds)
+
+
 class _Complete:
     def __init__(self, events: list[dict]):
         self.events = events
@@ -264,15 +283,35 @@ def _invocation(model_id: str, body: dict) -> dict:
     }
 
 
-def _chunk_payloads(stream) -> Iterator[bytes]:
-    """An InvokeModel stream's chunk payloads (the model's own JSON events), as raw bytes."""
-    try:
-        with translate_errors():
-            for event in stream:
-                if "chunk" in event:
-                    yield event["chunk"]["bytes"]
-    finally:
-        stream.close()
+class Payloads:
+    """An InvokeModel stream's chunk payloads (the model's own JSON events), as raw bytes.
+
+    With ``tick_every`` on, b"" is an idle tick.
+    """
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def __iter__(self) -> Iterator[bytes]:
+        stream = self._stream
+        try:
+            with translate_errors():
+                for event in stream:
+                    if "chunk" in event:
+                        yield event["chunk"]["bytes"]
+                    elif not event:
+                        yield b""
+        finally:
+            stream.close()
+
+    def tick_every(self, seconds: float) -> bool:
+        return _tick_every(self._stream, seconds)
+
+    def wake(self) -> None:
+        self._stream.wake()
+
+    def close(self) -> None:
+        self._stream.close()
 
 
 def _exchange() -> Exchange | None:

@@ -177,10 +177,10 @@ class EventStream:
 
     def __iter__(self) -> Iterator[dict]:
         for batch in self.batches():
-            yield from batch
+            yield from batch or _TICK
 
     def batches(self) -> Iterator[list[dict]]:
-        """The events each network read completed, together."""
+        """The events each network read completed, together (with ticks on, [] for a silence)."""
         plans, name = self._operation.events, self._operation.model.name
         try:
             for messages in eventstream.decode_batches(self._response.chunks()):
@@ -199,12 +199,24 @@ class EventStream:
                         yield from _nonempty(batch)
                         error = {"Code": headers.get(":error-code"), "Message": headers.get(":error-message")}
                         raise EventStreamError({"Error": error}, name)
-                yield from _nonempty(batch)
+                if batch or not messages:  # no messages at all: an idle tick, passed on empty
+                    yield batch
         except (eventstream.FramingError, OSError) as exc:
             raise self._client.stream_error(exc) from exc
 
+    def tick_every(self, seconds: float) -> bool:
+        """Yield an empty batch whenever Bedrock stays silent ``seconds``; False if it cannot."""
+        return self._response.tick_every(seconds)
+
+    def wake(self) -> None:
+        """Make a wait for Bedrock start again, with the tick ``tick_every`` set last."""
+        self._response.wake()
+
     def close(self) -> None:
         self._response.close()
+
+
+_TICK = ({},)  # an idle tick, one event at a time
 
 
 def _nonempty(batch: list) -> list[list]:

@@ -42,7 +42,7 @@ def decode(chunks: Iterable[bytes]) -> Iterator[Message]:
 
 
 def decode_batches(chunks: Iterable[bytes]) -> Iterator[list[Message]]:
-    """The messages each chunk completes, together (none: nothing yielded)."""
+    """The messages each chunk completes, together (none: nothing yielded, unless the chunk was empty)."""
     buffer = bytearray()
     for chunk in chunks:
         buffer += chunk
@@ -57,7 +57,7 @@ def decode_batches(chunks: Iterable[bytes]) -> Iterator[list[Message]]:
                 break
             batch.append(_message(bytes(buffer[:total]), headers_length))
             del buffer[:total]
-        if batch:
+        if batch or not chunk:  # an empty chunk is an idle tick: passed on as an empty batch
             yield batch
     if buffer:
         raise FramingError(f"event stream ended inside a message ({len(buffer)} bytes left)")

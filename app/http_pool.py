@@ -36,6 +36,10 @@ class Disconnected(OSError):
     """The origin closed the connection before the response was complete."""
 
 
+class _Woken(Exception):
+    """Thrown into a read waiting on a ticking response: it waits again, with the new tick."""
+
+
 class Connection:
     """One socket and the bytes read past the last response."""
 
@@ -63,6 +67,49 @@ class Response:
     def __init__(self, pool: Pool, conn: Connection, status: int, headers: dict[str, str]):
         self.pool, self.conn, self.status, self.headers = pool, conn, status, headers
         self.keep = headers.get("connection", "").lower() != "close"
+        self.tick: float | None = None  # with it, a silent chunked body yields b"" this often
+        self.silent = 0.0  # seconds of silence so far, ticks included
+
+    def tick_every(self, seconds: float) -> bool:
+        """Have ``chunks()`` yield b"" whenever the origin stays silent ``seconds`` (gevent only).
+
+        A raw socket read that timed out consumed nothing, so it is simply tried again; the
+        read timeout still holds for the whole silence. Under gevent ``wake()`` can end the
+        wait early; a thread's wait cannot be ended, so threads do not tick.
+        """
+        if self.conn is None or not hasattr(self.conn.sock, "_read_event"):
+            return False
+        self.tick = seconds
+        self.conn.sock.settimeout(min(seconds, self.pool.read_timeout - self.silent))
+        return True
+
+    def wake(self) -> None:
+        """Make a read waiting for this response start again (after ``tick_every`` changed the tick)."""
+        sock = self.conn.sock if self.conn is not None and self.tick is not None else None
+        if sock is not None:
+            sock.hub.cancel_wait(sock._read_event, _Woken())
+
+    def _recv(self) -> bytes:
+        """The next bytes, or b"" for an idle tick."""
+        if self.tick is None:
+            return self.conn.recv()
+        sock = self.conn.sock
+        while True:
+            try:
+                data = self.conn.recv()
+                break
+            except ReadTimeout:
+                self.silent += sock.gettimeout()
+                if self.silent >= self.pool.read_timeout:
+                    raise
+                sock.settimeout(min(self.tick, self.pool.read_timeout - self.silent))
+                return b""
+            except _Woken:
+                continue
+        if self.silent:
+            self.silent = 0.0
+            sock.settimeout(min(self.tick, self.pool.read_timeout))
+        return data
 
     def read(self) -> bytes:
         """The whole body; the connection goes back to the pool."""
@@ -112,7 +159,10 @@ class Response:
                 if ready:
                     yield b"".join(ready)
                     ready.clear()
-                buffer += conn.recv()
+                data = self._recv()
+                if not data:
+                    yield data
+                buffer += data
                 continue
             size = int(bytes(buffer[:line_end]).split(b";", 1)[0], 16)
             if size == 0:
@@ -122,7 +172,10 @@ class Response:
                 if ready:
                     yield b"".join(ready)
                     ready.clear()
-                buffer += conn.recv()
+                data = self._recv()
+                if not data:
+                    yield data
+                buffer += data
                 continue
             ready.append(bytes(buffer[line_end + 2 : line_end + 2 + size]))
             del buffer[: line_end + size + 4]
@@ -145,6 +198,8 @@ class Response:
     def _release(self) -> None:
         conn, self.conn = self.conn, None
         if conn is not None:
+            if self.tick is not None:
+                conn.sock.settimeout(self.pool.read_timeout)
             if self.keep:
                 self.pool.put(conn)
             else:

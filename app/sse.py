@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 
 import orjson
 from flask import Response, current_app, g
@@ -110,18 +111,31 @@ def encode_stream(
 ) -> Iterator[bytes]:
     """Relay each event as soon as it exists; end with the dialect's end or its error event.
 
-    With a ``heartbeat`` interval, Bedrock is read in the background: a keep-alive goes out
-    whenever it stays silent that long, and a drain deadline can end the stream.
+    With a ``heartbeat`` interval, a keep-alive goes out whenever Bedrock stays silent that
+    long, and a drain deadline can end a silent stream. A stream that can tick (the lean
+    client under gevent) shows each silence as an empty item, which the translators pass
+    on; any other is read in the background (``Paced``).
     """
     relay = _Relay(framing, exchange)
-    paced = Paced(iter(chunks)) if heartbeat > 0 else None
+    upstream = getattr(chunks, "upstream", None)
+    ticks = heartbeat > 0 and _ticks(upstream, heartbeat)
+    paced = Paced(iter(chunks)) if heartbeat > 0 and not ticks else None
+    unwatch = DRAIN.watch(partial(_tick_to_deadline, upstream, heartbeat)) if ticks else None
     try:
         if paced is None:
+            beat = framing.heartbeat
             for chunk in chunks:
-                yield relay.frame(chunk)
-                if DRAIN.deadline is not None and time.monotonic() >= DRAIN.deadline:
-                    yield relay.shut_down(request_id)
-                    return
+                if chunk:
+                    yield relay.frame(chunk)
+                else:  # an idle tick
+                    yield beat() if callable(beat) else beat
+                if DRAIN.deadline is not None:
+                    left = DRAIN.deadline - time.monotonic()
+                    if left <= 0:
+                        yield relay.shut_down(request_id)
+                        return
+                    if ticks:
+                        upstream.tick_every(min(heartbeat, max(left, 0.001)))
         else:
             yield from _paced_frames(paced, relay, heartbeat, request_id)
             if relay.ended:
@@ -135,6 +149,8 @@ def encode_stream(
         yield framing.error(GatewayError(message))
         return
     finally:
+        if unwatch is not None:
+            unwatch()
         if paced is not None:
             paced.close()
         else:
@@ -143,6 +159,18 @@ def encode_stream(
                 close()
     if framing.done:
         yield framing.done
+
+
+def _ticks(upstream, heartbeat: float) -> bool:
+    """Whether ``upstream`` will show Bedrock's silences as idle ticks from now on."""
+    tick_every = getattr(upstream, "tick_every", None)
+    return tick_every is not None and tick_every(heartbeat)
+
+
+def _tick_to_deadline(upstream, heartbeat: float) -> None:
+    """Draining has begun: a silent ``upstream`` ticks at the deadline at the latest."""
+    upstream.tick_every(min(heartbeat, max(DRAIN.deadline - time.monotonic(), 0.001)))
+    upstream.wake()
 
 
 def _paced_frames(paced: Paced, relay: _Relay, heartbeat: float, request_id: str) -> Iterator[bytes]:
@@ -268,7 +296,23 @@ def start_stream(events: Iterator, upstream: Iterator) -> Iterator:
         events.close()
         upstream.close()
         raise
-    return _relay(first, events, upstream)
+    return Started(_relay(first, events, upstream), upstream)
+
+
+class Started:
+    """A started relay's events, and the Bedrock stream they come from (for its idle ticks)."""
+
+    def __init__(self, events: Iterator, upstream: Iterator):
+        self.events, self.upstream = events, upstream
+
+    def __iter__(self) -> Iterator:
+        return self.events
+
+    def __next__(self):
+        return next(self.events)
+
+    def close(self) -> None:
+        self.events.close()
 
 
 def _relay(first, events: Iterator, upstream: Iterator) -> Iterator:

@@ -141,9 +141,8 @@ def _save(store: ResponseStore, items: list[dict], owner: str, response: dict) -
 def _saving(batches: Iterator[list[dict]], save: Callable[[dict], None] | None) -> Iterator[list[dict]]:
     """Store the finished response before its terminal event goes out (a failed one is not kept)."""
     for batch in batches:
-        last = batch[-1]
-        if save is not None and last["type"] in ("response.completed", "response.incomplete"):
-            save(last["response"])
+        if save is not None and batch and batch[-1]["type"] in ("response.completed", "response.incomplete"):
+            save(batch[-1]["response"])
         yield batch
 
 

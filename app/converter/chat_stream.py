@@ -66,12 +66,15 @@ def converse_stream_to_chunk_batches(
     created: int,
     include_usage: bool,
 ) -> Iterator[list[dict]]:
-    """The same chunks, a list per batch of events that arrived together (empty lists skipped)."""
+    """The same chunks, a list per batch of events that arrived together (empty lists skipped).
+
+    An empty batch (an idle tick from Bedrock) comes out as an empty list, for the relay's keep-alive.
+    """
     stream = _ChunkStream(model, call, completion_id, created, include_usage)
     feed = stream.feed
     for batch in batches:
         chunks = [chunk for event in batch for chunk in feed(event)]
-        if chunks:
+        if chunks or not batch:
             yield chunks
     if stream.finish is not None:
         yield [stream.finish]

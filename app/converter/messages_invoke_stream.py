@@ -42,6 +42,9 @@ def invoke_stream_frames(
     held: dict | None = None
     first_token = True
     for raw in chunks:
+        if not raw:  # an idle tick: the relay writes a ping
+            yield raw
+            continue
         event = orjson.loads(raw)
         kind = event.get("type")
         if kind == "content_block_delta":

@@ -76,6 +76,8 @@ def converse_stream_to_events(
         elif "metadata" in event:
             yield from _end(reason, Usage.from_converse(event["metadata"].get("usage") or {}), stop_sequences)
             return
+        elif not event:  # an idle tick: the relay writes a ping
+            yield event
     yield from blocks.stop()
     yield from _end(reason, Usage(), stop_sequences)
 

@@ -64,7 +64,10 @@ class ResponsesStream:
             yield from batch
 
     def batches(self, upstream: Iterable[list[dict]]) -> Iterator[list[dict]]:
-        """The events for each batch of Bedrock events that arrived together (none: skipped)."""
+        """The events for each batch of Bedrock events that arrived together (none: skipped).
+
+        An empty batch (an idle tick) comes out empty: the relay then writes ``keep_alive()``.
+        """
         source = iter(upstream)
         first = next(source, [])  # an error here is raised before the first byte
         out = [
@@ -98,7 +101,7 @@ class ResponsesStream:
                             self.sequence += 1
                             continue
                     out.extend(self._on(event))
-                if out:
+                if out or not batch:
                     yield out
                     out = []
         except GatewayError as exc:

@@ -219,6 +219,56 @@ class TestDrainAndKeepAlive:
         assert accumulate(payloads)["message"]["content"] == "word1 word2"
         assert events[-2] == "data: [DONE]"
 
+    def test_messages_pauses_are_filled_with_pings_on_both_bedrock_apis(self, gateway):
+        for model in ("amazon.nova-pro-v1:0", "claude-haiku-4-5"):  # ConverseStream, InvokeModel stream
+            body = {
+                "model": model,
+                "max_tokens": 64,
+                "stream": True,
+                "messages": [{"role": "user", "content": "@@words 2\n@@latency token=3500"}],
+            }
+            with httpx.Client(base_url=gateway.url, timeout=30, headers={"x-api-key": KEYS[0]}) as client:
+                raw = client.post("/v1/messages", json=body).content
+            frames = [frame.split("\n", 1) for frame in raw.decode().split("\n\n") if frame]
+            names = [name.removeprefix("event: ") for name, _ in frames]
+            pings = [index for index, name in enumerate(names) if name == "ping"]
+            assert 2 <= len(pings) <= 4 and min(pings) > 0, (model, names)
+            assert all(frames[index][1] == 'data: {"type": "ping"}' for index in pings)
+            deltas = [json.loads(data[6:]) for name, data in frames if name == "event: content_block_delta"]
+            assert "".join(delta["delta"]["text"] for delta in deltas) == "word1 word2"
+            assert names[-1] == "message_stop"
+
+    def test_a_responses_pause_is_filled_with_numbered_in_progress_events(self, gateway):
+        body = {"model": CLAUDE, "input": "@@words 2\n@@latency token=3500", "stream": True}
+        with httpx.Client(base_url=gateway.url, timeout=30, headers=auth(KEYS[0])) as client:
+            raw = client.post("/v1/responses", json=body).content
+        stream = [json.loads(frame.split("\ndata: ", 1)[1]) for frame in raw.decode().split("\n\n") if frame]
+        kinds = [event["type"] for event in stream]
+        beats = [index for index, kind in enumerate(kinds) if kind == "response.in_progress"][1:]
+        assert 2 <= len(beats) <= 4
+        assert min(beats) > kinds.index("response.output_text.delta")
+        assert [event["sequence_number"] for event in stream] == list(range(len(stream)))
+        assert stream[-1]["response"]["output"][0]["content"][0]["text"] == "word1 word2"
+
+    def test_the_read_timeout_still_ends_a_stream_whose_silence_is_filled_with_keep_alives(
+        self, upstream, log_dir
+    ):
+        env = environment(upstream, WEB_CONCURRENCY="1", BEDROCK_READ_TIMEOUT="2.5")
+        server = servers.start_gateway(env, log_dir, name="read-timeout")
+        try:
+            body = chat("@@words 3\n@@latency token=8000", stream=True)
+            started = time.monotonic()
+            with httpx.Client(base_url=server.url, timeout=30, headers=auth(KEYS[0])) as client:
+                raw = client.post("/v1/chat/completions", json=body).content
+            elapsed = time.monotonic() - started
+        finally:
+            server.stop()
+        events = raw.decode().split("\n\n")
+        assert 2.5 < elapsed < 6.0  # the read timeout, not the 8 s pause
+        assert events.count(": keep-alive") == 2
+        last = json.loads(events[-2].removeprefix("data: "))
+        assert last["error"]["code"] == "upstream_timeout"
+
     def test_sigterm_fails_readiness_and_ends_an_open_stream_cleanly_at_the_deadline(self, upstream, log_dir):
         env = environment(upstream, WEB_CONCURRENCY="1", GRACEFUL_TIMEOUT="5")
         server = servers.start_gateway(env, log_dir, name="drain")
