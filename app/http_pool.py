@@ -49,10 +49,14 @@ class Connection:
         self.reused = False
 
     def recv(self) -> bytes:
-        try:
-            data = self.sock.recv(RECV)
-        except TimeoutError as exc:
-            raise ReadTimeout("read timed out") from exc
+        while True:
+            try:
+                data = self.sock.recv(RECV)
+                break
+            except TimeoutError as exc:
+                raise ReadTimeout("read timed out") from exc
+            except _Woken:  # the timeout changed: wait again (a late wake may land on a later read)
+                continue
         if not data:
             raise Disconnected("connection closed by the server")
         return data
@@ -94,18 +98,14 @@ class Response:
         if self.tick is None:
             return self.conn.recv()
         sock = self.conn.sock
-        while True:
-            try:
-                data = self.conn.recv()
-                break
-            except ReadTimeout:
-                self.silent += sock.gettimeout()
-                if self.silent >= self.pool.read_timeout:
-                    raise
-                sock.settimeout(min(self.tick, self.pool.read_timeout - self.silent))
-                return b""
-            except _Woken:
-                continue
+        try:
+            data = self.conn.recv()
+        except ReadTimeout:
+            self.silent += sock.gettimeout()
+            if self.silent >= self.pool.read_timeout:
+                raise
+            sock.settimeout(min(self.tick, self.pool.read_timeout - self.silent))
+            return b""
         if self.silent:
             self.silent = 0.0
             sock.settimeout(min(self.tick, self.pool.read_timeout))
@@ -121,6 +121,8 @@ class Response:
         while len(buffer) < size:
             try:
                 data = conn.sock.recv(min(max(RECV, size - len(buffer)), MAX_RECV))
+            except _Woken:
+                continue
             except TimeoutError as exc:
                 self.close()
                 raise ReadTimeout("read timed out") from exc

@@ -111,10 +111,10 @@ def encode_stream(
 ) -> Iterator[bytes]:
     """Relay each event as soon as it exists; end with the dialect's end or its error event.
 
-    With a ``heartbeat`` interval, a keep-alive goes out whenever Bedrock stays silent that
+    With a ``heartbeat`` interval, a keep-alive goes out whenever nothing was written that
     long, and a drain deadline can end a silent stream. A stream that can tick (the lean
-    client under gevent) shows each silence as an empty item, which the translators pass
-    on; any other is read in the background (``Paced``).
+    client under gevent) shows each silence of Bedrock's as an empty item, which the
+    translators pass on; any other is read in the background (``Paced``).
     """
     relay = _Relay(framing, exchange)
     upstream = getattr(chunks, "upstream", None)
@@ -123,12 +123,17 @@ def encode_stream(
     unwatch = DRAIN.watch(partial(_tick_to_deadline, upstream, heartbeat)) if ticks else None
     try:
         if paced is None:
-            beat = framing.heartbeat
+            beat, now = framing.heartbeat, time.monotonic
+            # A timer may fire a little before the monotonic clock shows the interval passed.
+            due = heartbeat * 0.95
+            last_write = now()
             for chunk in chunks:
                 if chunk:
                     yield relay.frame(chunk)
-                else:  # an idle tick
+                    last_write = now()
+                elif ticks and now() - last_write >= due:  # an idle tick, or nothing made for a while
                     yield beat() if callable(beat) else beat
+                    last_write = now()
                 if DRAIN.deadline is not None:
                     left = DRAIN.deadline - time.monotonic()
                     if left <= 0:
@@ -197,8 +202,10 @@ def _paced_frames(paced: Paced, relay: _Relay, heartbeat: float, request_id: str
                     yield beat() if callable(beat) else beat
                     last_write = time.monotonic()
                 continue
-            yield b"".join([relay.frame(item) for item in items])
-            last_write = time.monotonic()
+            data = b"".join([relay.frame(item) for item in items])
+            if data:  # (a batch of Bedrock events may make nothing yet: held text)
+                yield data
+                last_write = time.monotonic()
     finally:
         unwatch()
 

@@ -66,16 +66,16 @@ def converse_stream_to_chunk_batches(
     created: int,
     include_usage: bool,
 ) -> Iterator[list[dict]]:
-    """The same chunks, a list per batch of events that arrived together (empty lists skipped).
+    """The same chunks, a list per batch of events that arrived together.
 
-    An empty batch (an idle tick from Bedrock) comes out as an empty list, for the relay's keep-alive.
+    A batch that makes no chunk (an idle tick from Bedrock, or held text) comes out as an
+    empty list: the relay's keep-alive timer still sees it.
     """
     stream = _ChunkStream(model, call, completion_id, created, include_usage)
     feed = stream.feed
     for batch in batches:
         chunks = [chunk for event in batch for chunk in feed(event)]
-        if chunks or not batch:
-            yield chunks
+        yield chunks
     if stream.finish is not None:
         yield [stream.finish]
 

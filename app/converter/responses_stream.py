@@ -64,9 +64,10 @@ class ResponsesStream:
             yield from batch
 
     def batches(self, upstream: Iterable[list[dict]]) -> Iterator[list[dict]]:
-        """The events for each batch of Bedrock events that arrived together (none: skipped).
+        """The events for each batch of Bedrock events that arrived together.
 
-        An empty batch (an idle tick) comes out empty: the relay then writes ``keep_alive()``.
+        A batch that makes no event (an idle tick, or held text) comes out empty: the relay's
+        keep-alive timer still sees it.
         """
         source = iter(upstream)
         first = next(source, [])  # an error here is raised before the first byte
@@ -101,9 +102,8 @@ class ResponsesStream:
                             self.sequence += 1
                             continue
                     out.extend(self._on(event))
-                if out or not batch:
-                    yield out
-                    out = []
+                yield out
+                out = []
         except GatewayError as exc:
             yield [*out, self.failed(exc)]
             return
