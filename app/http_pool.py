@@ -157,20 +157,12 @@ class Response:
         ready: list[bytes] = []
         while True:
             line_end = buffer.find(b"\r\n")
-            if line_end < 0:
-                if ready:
-                    yield b"".join(ready)
-                    ready.clear()
-                data = self._recv()
-                if not data:
-                    yield data
-                buffer += data
-                continue
-            size = int(bytes(buffer[:line_end]).split(b";", 1)[0], 16)
+            size = int(bytes(buffer[:line_end]).split(b";", 1)[0], 16) if line_end >= 0 else -1
             if size == 0:
                 del buffer[: line_end + 2]
                 break
-            if len(buffer) < line_end + size + 4:
+            if size < 0 or len(buffer) < line_end + size + 4:
+                # A chunk is not whole yet: what is ready goes out before the socket is read.
                 if ready:
                     yield b"".join(ready)
                     ready.clear()

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -45,6 +50,28 @@ def start_gunicorn(env: dict[str, str], port: int) -> subprocess.Popen:
             time.sleep(0.1)
     process.kill()
     raise RuntimeError("gunicorn did not start within 30 s")
+
+
+@contextlib.contextmanager
+def open_stream(gateway_url: str, path: str, body: dict, marker: bytes, count: int = 3) -> Iterator[bytes]:
+    """A streaming POST on a raw socket, read until ``marker`` arrived ``count`` times.
+
+    The socket stays open inside the block and is closed without reading further when it
+    ends: a client that hangs up mid-stream.
+    """
+    url = urlsplit(gateway_url)
+    payload = json.dumps(body)
+    request = (
+        f"POST {url.path}{path} HTTP/1.1\r\nHost: {url.netloc}\r\n"
+        f"Authorization: Bearer {API_KEY}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(payload)}\r\n\r\n{payload}"
+    ).encode()
+    with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
+        sock.sendall(request)
+        received = b""
+        while received.count(marker) < count:
+            received += sock.recv(4096)
+        yield received
 
 
 def stop(process: subprocess.Popen) -> None:

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import time
 import uuid
-from urllib.parse import urlsplit
 
 import httpx
 import openai
 import pytest
 
 from tests.conftest import API_KEY, unstamped
+from tests.e2e.conftest import open_stream
 from tests.http.helpers_chat import (
     CLAUDE,
     CLAUDE_37,
@@ -335,20 +334,8 @@ def test_chunks_reach_the_client_as_they_are_produced(gateway_url):
 
 
 def test_a_client_disconnect_releases_the_bedrock_stream(gateway_url, bedrock_emulator):
-    url = urlsplit(gateway_url)
-    body = json.dumps(
-        {"model": CLAUDE, "messages": [user("@@words 500\n@@latency token=20")], "stream": True}
-    )
-    request = (
-        f"POST {url.path}/chat/completions HTTP/1.1\r\nHost: {url.netloc}\r\n"
-        f"Authorization: Bearer {API_KEY}\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\n\r\n{body}"
-    ).encode()
-    with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
-        sock.sendall(request)
-        received = b""
-        while received.count(b"data: ") < 3:
-            received += sock.recv(4096)
+    body = {"model": CLAUDE, "messages": [user("@@words 500\n@@latency token=20")], "stream": True}
+    with open_stream(gateway_url, "/chat/completions", body, b"data: ") as received:
         assert received.startswith(b"HTTP/1.1 200")
         assert bedrock_emulator.open_streams() == 1
     assert open_streams_after(bedrock_emulator) == 0

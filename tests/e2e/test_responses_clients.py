@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
-from urllib.parse import urlsplit
 
 import pytest
 from pydantic import BaseModel
 
 from app.local import free_port
 from tests.conftest import API_KEY
-from tests.e2e.conftest import start_gunicorn, stop
+from tests.e2e.conftest import open_stream, start_gunicorn, stop
 from tests.http.helpers_chat import CLAUDE, CLAUDE_37, open_streams_after
 
 pytestmark = pytest.mark.e2e
@@ -200,17 +198,7 @@ class TestLangChain:
 
 
 def test_a_client_disconnect_releases_the_bedrock_stream(gateway_url, bedrock_emulator):
-    url = urlsplit(gateway_url)
-    body = json.dumps({"model": CLAUDE, "input": "@@words 500\n@@latency token=20", "stream": True})
-    request = (
-        f"POST {url.path}/responses HTTP/1.1\r\nHost: {url.netloc}\r\n"
-        f"Authorization: Bearer {API_KEY}\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\n\r\n{body}"
-    ).encode()
-    with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
-        sock.sendall(request)
-        received = b""
-        while received.count(b"event: response.output_text.delta") < 3:
-            received += sock.recv(4096)
+    body = {"model": CLAUDE, "input": "@@words 500\n@@latency token=20", "stream": True}
+    with open_stream(gateway_url, "/responses", body, b"event: response.output_text.delta"):
         assert bedrock_emulator.open_streams() == 1
     assert open_streams_after(bedrock_emulator) == 0
