@@ -1,6 +1,6 @@
 """``GET /openapi.json`` (OpenAPI 3.1) and ``GET /docs`` (Swagger UI), both without a key.
 
-The document is built once per app, from its URL map (so every registered route is in
+The document is built once per app, on its first request, from its URL map (so every registered route is in
 it, under each prefix it is mounted at) and the marshmallow request schemas (apispec).
 Answers are described by the small hand-written schemas in ``openapi_schemas``. Swagger
 UI's files ship inside the flask-swagger-ui wheel: the page needs no CDN, and its spec
@@ -12,8 +12,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from apispec import APISpec
-from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, Response, current_app, jsonify
 from werkzeug.routing import Rule
 
@@ -109,6 +107,10 @@ def schema_name(schema) -> str:
 
 
 def build_document(app: Flask, settings: Settings) -> dict:
+    # apispec (and the packaging it loads) is imported by the first request for the document.
+    from apispec import APISpec
+    from apispec.ext.marshmallow import MarshmallowPlugin
+
     plugin = MarshmallowPlugin(schema_name_resolver=schema_name)
     spec = APISpec(
         title="Bedrock Gateway",

@@ -19,24 +19,21 @@ limit completes, and the next one is refused.
 The store is ``RATE_LIMIT_STORAGE_URI``: ``memory://`` (one process) or Redis (every worker
 and host). When it cannot be reached, ``RATE_LIMIT_FAIL_OPEN`` decides: serve (a warning
 and a count on the request's record) or answer 503 ``rate_limit_store_unavailable``.
+A Redis store is opened at start; ``memory://`` opens ``limits``' windows (``app.rate_windows``)
+when a key with ``rpm`` or ``tpm`` first calls.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from flask import Flask, Response, current_app, g, request
-from limits import RateLimitItemPerSecond
-from limits.errors import StorageError
-from limits.storage import RedisStorage, storage_from_string
-from limits.strategies import FixedWindowRateLimiter, SlidingWindowCounterRateLimiter
-from redis import RedisError
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from app.counters import TOKEN_TYPES, MemoryCounters, RedisCounters
 from app.errors import InsufficientQuotaError, RateLimitError, RateLimitStoreUnavailableError
@@ -45,17 +42,16 @@ from app.exchange import current as current_exchange
 from app.keys import ApiKey, current_key
 from app.settings import Settings
 
+if TYPE_CHECKING:
+    from app.rate_windows import Windows
+
 log = logging.getLogger(__name__)
 
 EXTENSION = "rate_limits"
 PREFIX = "bedrock-gateway"
-STORE_ERRORS = (RedisError, StorageError)
 # Token counting is free, as on Anthropic's API: not a model call for limits or usage.
 UNMETERED_ENDPOINT_SUFFIX = ".count_tokens"
 UNRECORDED_OPERATIONS = frozenset({"models", "count_tokens"})
-# Redis must answer fast or be skipped: a store outage should cost a request milliseconds.
-# A value in the URI's query string (?socket_timeout=...) wins over these.
-REDIS_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
 
 
 def duration(seconds: float) -> str:
@@ -81,20 +77,32 @@ class Limiter:
     """Every key's limits and usage, in one store shared by whoever points at it."""
 
     def __init__(self, settings: Settings, clock: Callable[[], float] = time.time):
-        uri = settings.rate_limit_storage_uri
-        options = {} if uri.startswith("memory") else {**REDIS_OPTIONS, "retry": Retry(NoBackoff(), 1)}
-        self.storage = storage_from_string(uri, key_prefix=PREFIX, **options)
-        self.requests = SlidingWindowCounterRateLimiter(self.storage)
-        self.tokens = FixedWindowRateLimiter(self.storage)
-        self.counters = (
-            RedisCounters(self.storage.get_connection(), PREFIX)
-            if isinstance(self.storage, RedisStorage)
-            else MemoryCounters()
-        )
+        self.uri = settings.rate_limit_storage_uri
         self.fail_open = settings.rate_limit_fail_open
         self.window = settings.rate_limit_window_seconds
         self.clock = clock
         self._day_number, self._day = -1, ""
+        self._windows: Windows | None = None
+        self._opening = threading.Lock()
+        # What a store failure raises; nothing before the store is opened.
+        self.store_errors: tuple[type[Exception], ...] = ()
+        self.counters = (
+            MemoryCounters()
+            if self.uri.startswith("memory")
+            else RedisCounters(self.windows.storage.get_connection(), PREFIX)
+        )
+
+    @property
+    def windows(self) -> Windows:
+        """``limits``' store and windows, opened on first use."""
+        if self._windows is None:
+            with self._opening:
+                if self._windows is None:
+                    from app.rate_windows import STORE_ERRORS, Windows
+
+                    self.store_errors = STORE_ERRORS
+                    self._windows = Windows(self.uri, PREFIX, self.window)
+        return self._windows
 
     def today(self) -> str:
         """The UTC date, formatted once a day."""
@@ -120,7 +128,7 @@ class Limiter:
             if key.max_parallel:
                 self._lease(key, exchange, headers)
             return headers
-        except STORE_ERRORS as exc:
+        except self.store_errors as exc:
             self._store_failed(exchange, exc, "checking the limits of")
             if not self.fail_open:
                 raise RateLimitStoreUnavailableError(
@@ -142,19 +150,20 @@ class Limiter:
                     headers={**headers, "x-should-retry": "false"},
                 )
         if key.tpm:
-            item = self._per_window(key.tpm)
-            window_key = item.key_for(key.name, "tokens")
-            used = self.storage.get(window_key)
-            reset = self.storage.get_expiry(window_key) - self.clock() if used else 0.0
+            windows = self.windows
+            window_key = windows.per_window(key.tpm).key_for(key.name, "tokens")
+            used = windows.storage.get(window_key)
+            reset = windows.storage.get_expiry(window_key) - self.clock() if used else 0.0
             headers.update(_window_headers("tokens", key.tpm, used, reset))
             if used >= key.tpm:
                 raise _limited(key, "tokens", key.tpm, used, reset, headers)
         return headers
 
     def _count_request(self, key: ApiKey, headers: dict[str, str]) -> dict[str, str]:
-        item = self._per_window(key.rpm)
-        allowed = self.requests.hit(item, key.name, "requests")
-        stats = self.requests.get_window_stats(item, key.name, "requests")
+        windows = self.windows
+        item = windows.per_window(key.rpm)
+        allowed = windows.requests.hit(item, key.name, "requests")
+        stats = windows.requests.get_window_stats(item, key.name, "requests")
         reset = max(0.0, stats.reset_time - self.clock())
         used = key.rpm - stats.remaining
         counted = _window_headers("requests", key.rpm, used, reset)
@@ -175,7 +184,7 @@ class Limiter:
     def _release(self, key: ApiKey, lease: str, exchange: Exchange) -> None:
         try:
             self.counters.release(key.name, lease)
-        except STORE_ERRORS as exc:
+        except self.store_errors as exc:
             self._store_failed(exchange, exc, "releasing a parallel lease of")
 
     def settle(self, key: ApiKey, exchange: Exchange) -> None:
@@ -184,10 +193,11 @@ class Limiter:
         model = exchange.resolved_model or exchange.model
         try:
             if key.tpm and usage is not None and usage.total:
-                self.tokens.hit(self._per_window(key.tpm), key.name, "tokens", cost=usage.total)
+                windows = self.windows
+                windows.tokens.hit(windows.per_window(key.tpm), key.name, "tokens", cost=usage.total)
             if model is not None and exchange.operation not in UNRECORDED_OPERATIONS:
                 self.counters.record(key.name, self.today(), model, usage)
-        except STORE_ERRORS as exc:
+        except self.store_errors as exc:
             self._store_failed(exchange, exc, "charging")
 
     def usage(self, key: ApiKey) -> dict:
@@ -205,9 +215,6 @@ class Limiter:
             "limits": key.limits,
             "remaining": {"tokens_today": max(0, key.tokens_per_day - used) if key.tokens_per_day else None},
         }
-
-    def _per_window(self, amount: int) -> RateLimitItemPerSecond:
-        return RateLimitItemPerSecond(amount, self.window)
 
     def _store_failed(self, exchange: Exchange, exc: Exception, doing: str) -> None:
         exchange.limit_store_errors += 1
