@@ -8,8 +8,8 @@ Job keys: ``port``, ``requests`` (list of {method, path, headers, body}, cycled)
 ``concurrency``, ``total``, ``warmup``, ``ramp_s`` (clients start evenly over it),
 ``expect`` ({kind, count}: see ``checks``),
 ``cpu_roots`` (process trees whose CPU the timed window is charged with), ``rss_pids``
-(sampled while it runs), ``probe`` ({path, interval}: one more client timing that path
-meanwhile).
+(sampled while it runs), ``probes`` (request specs with an ``interval``: each one more
+client, a process of its own, timing that request meanwhile).
 """
 
 from __future__ import annotations
@@ -140,19 +140,21 @@ async def client(connection: Connection, run: Run, delay: float = 0.0) -> None:
             run.open -= 1
 
 
-async def probe(port: int, spec: dict, stop: asyncio.Event) -> list[tuple[float, float]]:
-    """(seconds since start, latency) of ``spec['path']`` every ``interval`` s until ``stop``."""
-    connection, raw, timings, start = Connection(port), encode(port, spec), [], time.perf_counter()
-    while not stop.is_set():
-        result = await connection.send(raw)
-        latency = result["latency"] if result["status"] == 200 else float("inf")
-        timings.append((time.perf_counter() - start, latency))
-        try:
-            await asyncio.wait_for(stop.wait(), spec.get("interval", 0.1))
-        except TimeoutError:
-            pass
-    await connection.close()
-    return timings
+async def probe(port: int, spec: dict, ready: asyncio.Event, stop: asyncio.Event) -> list[tuple]:
+    """(seconds since ``ready``, latency) of ``spec`` every ``spec['interval']`` s until ``stop``.
+
+    The probe is a process of its own (``bench.probe``): this one's event loop is busy.
+    """
+    args = [str(port), json.dumps(spec), str(spec.get("interval", 0.1))]
+    pipe = asyncio.subprocess.PIPE
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.probe", *args, stdin=pipe, stdout=pipe
+    )
+    await process.stdout.readline()
+    ready.set()
+    await stop.wait()
+    output, _ = await process.communicate(b"")
+    return [(at, float("inf") if latency is None else latency) for at, latency in json.loads(output)]
 
 
 async def sample_rss(pids: list[int], run: Run, stop: asyncio.Event) -> list[dict]:
@@ -183,8 +185,10 @@ async def main(job: dict) -> dict:
     stop = asyncio.Event()
     run = Run(raws, job["total"])
     side = [asyncio.ensure_future(sample_rss(rss_pids, run, stop))]
-    if job.get("probe"):
-        side.append(asyncio.ensure_future(probe(port, job["probe"], stop)))
+    for spec in job.get("probes", []):
+        probe_ready = asyncio.Event()
+        side.append(asyncio.ensure_future(probe(port, spec, probe_ready, stop)))
+        await probe_ready.wait()
     cpu_before, self_before = cpu.tree_cpu_seconds(job.get("cpu_roots", [])), cpu.self_cpu_seconds()
     start = time.perf_counter()
     ramp = job.get("ramp_s", 0) / len(connections)
@@ -204,7 +208,7 @@ async def main(job: dict) -> dict:
         "client_cpu": self_used,
         "rss_before_kib": rss_before,
         "rss_samples": samples,
-        "probe": probed[0] if probed else [],
+        "probes": probed,
         "results": [_checked(result, job.get("expect", {})) for result in run.results],
     }
 
