@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         bedrock,
         cors,
         exchange,
+        fair_turns,
         metrics,
         openapi,
         payload_log,
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     if settings.api_route_prefix != "/v1":
         app.register_blueprint(api_bp, url_prefix="/v1", name="v1")
     openapi.init_app(app, settings)
+    app.wsgi_app = fair_turns.taking_turns(app.wsgi_app, settings.worker_turn_ms)
     logging.getLogger(__name__).info("start", extra=_start_fields(settings))
     return app
 

@@ -38,6 +38,7 @@ from app import errors
 from app.bedrock_lean import LeanRuntimeClient, proxied
 from app.exchange import Exchange
 from app.exchange import current as current_exchange
+from app.fair_turns import take_turn
 from app.settings import Settings
 from app.usage_estimate import estimate_converse_usage
 
@@ -242,6 +243,7 @@ class Events:
                                 _observe_usage(exchange, event["metadata"].get("usage"))
                             elif "messageStop" in event:
                                 exchange.finish_reason = event["messageStop"].get("stopReason")
+                    take_turn()
                     yield batch
         finally:
             self._stream.close()
@@ -297,6 +299,7 @@ class Payloads:
         try:
             with translate_errors():
                 for event in stream:
+                    take_turn()
                     if "chunk" in event:
                         yield event["chunk"]["bytes"]
                     elif not event:
@@ -357,7 +360,9 @@ def _observe_usage(exchange: Exchange, usage: dict | None) -> None:
 
 @contextlib.contextmanager
 def translate_errors() -> Iterator[None]:
-    """Map botocore's exceptions to GatewayError; the most specific match wins."""
+    """Around every Bedrock call: take a fair turn first, then map botocore's exceptions to
+    GatewayError, the most specific match winning."""
+    take_turn()
     try:
         yield
     except ClientError as exc:
