@@ -243,7 +243,7 @@ class Events:
                                 _observe_usage(exchange, event["metadata"].get("usage"))
                             elif "messageStop" in event:
                                 exchange.finish_reason = event["messageStop"].get("stopReason")
-                    take_turn()
+                    take_turn(starting=not self._deltas)  # until the first text is out, a start
                     yield batch
         finally:
             self._stream.close()
@@ -295,13 +295,15 @@ class Payloads:
         self._stream = stream
 
     def __iter__(self) -> Iterator[bytes]:
-        stream = self._stream
+        stream, starting = self._stream, True
         try:
             with translate_errors():
                 for event in stream:
-                    take_turn()
+                    take_turn(starting)  # a start until the first text is out
                     if "chunk" in event:
-                        yield event["chunk"]["bytes"]
+                        payload = event["chunk"]["bytes"]
+                        starting = starting and b'"content_block_delta"' not in payload
+                        yield payload
                     elif not event:
                         yield b""
         finally:
@@ -362,7 +364,7 @@ def _observe_usage(exchange: Exchange, usage: dict | None) -> None:
 def translate_errors() -> Iterator[None]:
     """Around every Bedrock call: take a fair turn first, then map botocore's exceptions to
     GatewayError, the most specific match winning."""
-    take_turn()
+    take_turn(starting=True)
     try:
         yield
     except ClientError as exc:

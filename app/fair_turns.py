@@ -6,10 +6,13 @@ thousand streams in flight a turn can last a tenth of a second, and a health che
 new request waits behind all of it. So the expensive steps (starting a request, calling
 Bedrock, relaying each batch of a stream's events) call ``take_turn()``: once the current
 turn has run for ``SLICE`` seconds, the caller parks at the back of a queue. After each
-turn's I/O has been served, parked greenlets resume, oldest first, for one more slice.
+turn's I/O has been served, parked greenlets resume, oldest first, for one more slice:
+first the steps that start something (a request, its Bedrock call, a stream's first
+batch), for up to ``STARTING_SHARE`` of it, then the batches of streams already flowing.
 A request that never parks (``/health``, ``/metrics``) is answered within about two
-slices however busy the worker is, and a new request goes through the queue once per
-step, behind each stream's next batch, not behind whole streams.
+slices however busy the worker is; a new request reaches its first byte ahead of the
+batches of running streams, which still get a third of every slice and whatever the
+new requests leave.
 
 Outside gevent (threads, Lambda) nothing parks: the operating system schedules threads.
 ``WORKER_TURN_MS`` sets the slice; 0 turns parking off.
@@ -24,6 +27,7 @@ from collections.abc import Callable, Iterable
 SLICE = 0.005  # seconds of one turn before expensive steps park (``taking_turns`` sets it)
 # Requests that are cheap, and whose latency is watched, never park.
 NEVER_PARKED = frozenset({"/", "/health", "/health/ready", "/metrics"})
+STARTING_SHARE = 2 / 3  # of the resumed slice that first goes to starting steps
 _LOWEST = -2  # libev's lowest priority: the resume runs after the turn's I/O callbacks
 
 
@@ -32,9 +36,11 @@ class _Turns:
 
     def __init__(self, hub):
         self.hub, self.loop = hub, hub.loop
-        self.parked: deque = deque()
+        self.starting: deque = deque()
+        self.flowing: deque = deque()
         self.iteration = -1
         self.turn_started = 0.0
+        self.until = SLICE  # seconds into the turn at which steps park (less while a share runs)
         self.after_io = self.loop.check(priority=_LOWEST)
         self.no_sleep = self.loop.idle()  # an active idle watcher makes the loop poll without waiting
         self.watching = False
@@ -46,36 +52,47 @@ class _Turns:
         """
         now, iteration = time.perf_counter(), self.loop.iteration
         if iteration != self.iteration:
-            self.iteration, self.turn_started = iteration, now
+            self.iteration, self.turn_started, self.until = iteration, now, SLICE
             return False
-        return now - self.turn_started > SLICE
+        return now - self.turn_started > self.until
 
-    def park(self) -> None:
+    def park(self, starting: bool = False) -> None:
         from gevent import getcurrent
         from gevent.hub import Waiter
 
         if getcurrent() is self.hub:  # the hub itself cannot wait
             return
         waiter = Waiter(self.hub)
-        self.parked.append(waiter)
+        (self.starting if starting else self.flowing).append(waiter)
         if not self.watching:
             self.watching = True
             self.after_io.start(self._resume)
             self.no_sleep.start(_nothing)
         waiter.get()
 
+    @property
+    def parked(self) -> int:
+        return len(self.starting) + len(self.flowing)
+
     def _resume(self) -> None:
         """Wake the parked, oldest first, for one slice; the rest wait for the next turn."""
-        parked = self.parked
         self.iteration, self.turn_started = self.loop.iteration, time.perf_counter()
-        for _ in range(len(parked)):
-            parked.popleft().switch(None)
-            if time.perf_counter() - self.turn_started > SLICE:
-                break
-        if not parked:
+        self._wake(self.starting, SLICE * STARTING_SHARE)
+        self._wake(self.flowing, SLICE)
+        self._wake(self.starting, SLICE)  # what the flowing streams left of the slice
+        if not self.parked:
             self.watching = False
             self.after_io.stop()
             self.no_sleep.stop()
+
+    def _wake(self, queue: deque, until: float) -> None:
+        """Resume from ``queue`` until ``until`` seconds of the turn have passed (those parked
+        meanwhile wait for the next turn); the resumed park again at that point too."""
+        self.until = until
+        for _ in range(len(queue)):
+            if time.perf_counter() - self.turn_started > until:
+                return
+            queue.popleft().switch(None)
 
 
 def _nothing() -> None:
@@ -101,16 +118,15 @@ def _find_turns() -> _Turns | bool:
     return _turns
 
 
-def take_turn() -> None:
-    """Before an expensive step: park behind the queue when this turn of the loop is used up."""
+def take_turn(starting: bool = False) -> None:
+    """Before an expensive step: park when this turn of the loop is used up.
+
+    ``starting``: the step starts something (a request, a Bedrock call, a stream's first
+    batch), and goes ahead of the batches of streams already flowing.
+    """
     turns = _turns if _turns is not None else _find_turns()
     if turns and turns.busy():
-        turns.park()
-
-
-def parked() -> int:
-    """How many greenlets wait for a turn now."""
-    return len(_turns.parked) if _turns else 0
+        turns.park(starting)
 
 
 def taking_turns(wsgi_app: Callable, slice_ms: float) -> Callable:
@@ -128,7 +144,7 @@ def taking_turns(wsgi_app: Callable, slice_ms: float) -> Callable:
 
     def app(environ: dict, start_response: Callable) -> Iterable[bytes]:
         if environ.get("PATH_INFO") not in NEVER_PARKED:
-            take_turn()
+            take_turn(starting=True)
         return wsgi_app(environ, start_response)
 
     return app

@@ -12,7 +12,8 @@ class Plan:
     workers: tuple[int, ...] = (1, 2)  # 2 = gunicorn.conf.py's default on this machine
     chat_words: int = 20
     chat_c1: int = 300
-    chat_c32: int = 2000
+    chat_concurrency: int = 16  # the figure: concurrency 1 and 16
+    chat_many: int = 2000
     stream_words: int = 300
     stream_first_ms: int = 50
     stream_token_ms: int = 1
@@ -42,7 +43,7 @@ SMOKE = Plan(
     chat_rounds=1,
     workers=(1,),
     chat_c1=20,
-    chat_c32=64,
+    chat_many=64,
     stream_ttfb_total=2,
     stream_cpu_concurrency=4,
     stream_cpu_total=4,

@@ -1,4 +1,4 @@
-"""1. Non-streaming chat at concurrency 1 and 32: throughput, latency, CPU per request."""
+"""1. Non-streaming chat at concurrency 1 and 16: throughput, latency, CPU per request."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ CPU_RATIO = 1.0
 
 def run(ctx: Context) -> None:
     plan = ctx.plan
-    cases = [(1, 1, plan.chat_c1)] + [(32, workers, plan.chat_c32) for workers in plan.workers]
+    many = plan.chat_concurrency
+    cases = [(1, 1, plan.chat_c1)] + [(many, workers, plan.chat_many) for workers in plan.workers]
     for concurrency, workers, total in cases:
         measure(ctx, concurrency, workers, total)
 

@@ -65,6 +65,39 @@ def test_parked_greenlets_resume_oldest_first():
     assert order == [0, 1, 2, 3, 4]
 
 
+def test_starting_steps_resume_before_the_batches_of_flowing_streams():
+    turns = fair_turns._Turns(gevent.get_hub())
+    order = []
+
+    def worker(name: str, starting: bool) -> None:
+        turns.iteration, turns.turn_started = turns.loop.iteration, 0.0
+        turns.park(starting)
+        order.append(name)
+
+    names = [("flowing 1", False), ("flowing 2", False), ("new request", True), ("flowing 3", False)]
+    gevent.joinall([gevent.spawn(worker, name, starting) for name, starting in names], timeout=5)
+    assert order == ["new request", "flowing 1", "flowing 2", "flowing 3"]
+
+
+def test_flowing_streams_keep_a_share_of_every_slice_while_new_requests_wait():
+    turns = fair_turns._Turns(gevent.get_hub())
+    done = {"start": 0, "flow": 0}
+
+    def worker(kind: str) -> None:
+        for _ in range(3):
+            if turns.busy():
+                turns.park(starting=kind == "start")
+            spin(0.001)
+            done[kind] += 1
+
+    starts = [gevent.spawn(worker, "start") for _ in range(200)]  # 600 ms of starting work
+    flows = [gevent.spawn(worker, "flow") for _ in range(5)]
+    gevent.joinall(flows, timeout=30)
+    assert done["flow"] == 15
+    assert done["start"] < 300  # they finished while most starting work was still queued (not after all 600)
+    gevent.joinall(starts, timeout=30)
+
+
 def test_a_parked_greenlet_that_is_killed_leaves_the_others_to_resume():
     turns = fair_turns._Turns(gevent.get_hub())
     resumed = []
@@ -104,8 +137,8 @@ def test_a_slice_of_zero_leaves_the_app_as_it_is(monkeypatch):
 )
 def test_only_requests_that_do_real_work_take_a_turn(monkeypatch, path, turns_taken):
     taken = []
-    monkeypatch.setattr(fair_turns, "take_turn", lambda: taken.append(path))
+    monkeypatch.setattr(fair_turns, "take_turn", lambda starting: taken.append((path, starting)))
     monkeypatch.setattr(fair_turns, "SLICE", fair_turns.SLICE)
     app = fair_turns.taking_turns(lambda environ, start_response: [b"ok"], 5)
     assert app({"PATH_INFO": path}, None) == [b"ok"]
-    assert len(taken) == turns_taken
+    assert taken == [(path, True)] * turns_taken
