@@ -5,7 +5,8 @@ back, then a body framed by Content-Length, chunked encoding or the connection's
 Chunked bodies are handed out as they arrive, the chunks of one read together (event streams). Idle
 connections are kept, newest first, up to ``maxsize``; a kept connection the server has
 meanwhile closed is replaced once, transparently, before any response byte is read.
-Under gevent the sockets are cooperative, so one pool serves a whole worker.
+Under gevent the sockets are cooperative, so one pool serves a whole worker. New
+connections share the origin's address lookup (``app.addresses``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import socket
 import ssl
 from collections.abc import Iterator
 from urllib.parse import urlsplit
+
+from app.addresses import Addresses, connect
 
 RECV = 65536
 MAX_RECV = 4 * 1024 * 1024
@@ -226,6 +229,7 @@ class Pool:
         self.maxsize = maxsize
         self.connect_timeout, self.read_timeout = connect_timeout, read_timeout
         self.tls = tls or (ssl.create_default_context() if self.https else None)
+        self.addresses = Addresses(self.host, self.port)
         self.idle: list[Connection] = []
         self.opened = 0
 
@@ -280,7 +284,7 @@ class Pool:
 
     def connect(self) -> Connection:
         try:
-            sock = socket.create_connection((self.host, self.port), timeout=self.connect_timeout)
+            sock = connect(self.addresses, self.connect_timeout)
         except TimeoutError as exc:
             raise ConnectTimeout(f"connecting to {self.host}:{self.port} timed out") from exc
         except OSError as exc:
