@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
+import secrets
 
 from flask import Flask, Response, g, jsonify, request
 from marshmallow import ValidationError
@@ -322,7 +322,7 @@ def request_id() -> str:
 def accepted_request_id(presented: str | None) -> str:
     if presented and REQUEST_ID_PATTERN.fullmatch(presented):
         return presented
-    return f"req_{uuid.uuid4().hex}"
+    return f"req_{secrets.token_hex(16)}"
 
 
 def register_error_handlers(app: Flask) -> None:

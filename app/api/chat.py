@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
 import time
-import uuid
 from functools import lru_cache
 
 from flask import Blueprint, Response, jsonify
@@ -73,4 +73,4 @@ def _schema(max_messages: int) -> ChatCompletionRequest:
 
 
 def _completion_id() -> str:
-    return f"chatcmpl-{uuid.uuid4().hex}"
+    return f"chatcmpl-{secrets.token_hex(16)}"

@@ -7,8 +7,8 @@ configured and the caller presented a key; only that key reads it back.
 from __future__ import annotations
 
 import logging
+import secrets
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from functools import lru_cache, partial
 
@@ -50,7 +50,7 @@ def create_response() -> Response:
     )  # fmt: skip
     keep = body.get("store", True) is not False and store.enabled and owner is not None
     context = ResponseContext(
-        response_id=f"resp_{uuid.uuid4().hex}",
+        response_id=f"resp_{secrets.token_hex(16)}",
         created_at=int(time.time()),
         model=body["model"],
         body=body,

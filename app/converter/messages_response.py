@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
+import secrets
 from dataclasses import dataclass
 
 from app.converse.blocks import redacted_block
@@ -60,7 +60,7 @@ class Usage:
 
 
 def message_id() -> str:
-    return f"msg_{uuid.uuid4().hex[:24]}"
+    return f"msg_{secrets.token_hex(12)}"
 
 
 def stop_reason(converse_reason: str | None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import re
-import uuid
+import secrets
 from dataclasses import asdict, dataclass
 
 import orjson
@@ -77,7 +77,7 @@ def with_item_ids(items: list[dict]) -> list[dict]:
 
 def new_item_id(item: dict) -> str:
     kind = item.get("type", "message")
-    return f"{ITEM_ID_PREFIXES.get(kind, 'item')}_{uuid.uuid4().hex}"
+    return f"{ITEM_ID_PREFIXES.get(kind, 'item')}_{secrets.token_hex(16)}"
 
 
 def owner_of_key(api_key: str) -> str:
