@@ -1,13 +1,14 @@
 """The lean Bedrock runtime client: the same calls as boto3's, with only the work they need.
 
-A call is one SigV4 signature (botocore's signer, with the session's credentials, which
-refresh themselves), one HTTP exchange on a pooled keep-alive connection, and one orjson
-parse; a streamed answer is decoded frame by frame by ``app.eventstream``; requests and
-answers follow the service model through ``app.restjson``. What boto3
-does around that is kept where it matters and taken from botocore itself: the endpoint
-(ruleset resolution, ``AWS_ENDPOINT_URL_BEDROCK_RUNTIME``), parameter validation, the
-standard retry conditions, backoff and retry quota (applied only before a response's first
-byte), and the exception types, so ``bedrock.translate_errors()`` maps both clients alike.
+A call is one SigV4 signature (``app.sigv4``: botocore's arithmetic, with the session's
+credentials, which refresh themselves), one HTTP exchange on a pooled keep-alive
+connection, and one orjson parse; a streamed answer is decoded frame by frame by
+``app.eventstream``; requests and answers follow the service model through
+``app.restjson``. What boto3 does around that is kept where it matters and taken from
+botocore itself: the endpoint (ruleset resolution, ``AWS_ENDPOINT_URL_BEDROCK_RUNTIME``),
+parameter validation, the standard retry conditions, backoff and retry quota (applied only
+before a response's first byte), and the exception types, so ``bedrock.translate_errors()``
+maps both clients alike.
 
 ``LeanRuntimeClient`` offers every rest-json POST operation of ``bedrock-runtime`` under
 boto3's method names and answer shapes (``converse(**kwargs)`` → dict; a streaming
@@ -26,8 +27,6 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from botocore import xform_name
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
 from botocore.exceptions import (
     ConnectionClosedError,
     ConnectTimeoutError,
@@ -42,6 +41,7 @@ from botocore.retries import quota, standard
 
 from app import eventstream, http_pool
 from app.restjson import Operation, client_error, event_payload, metadata, stream_error_response
+from app.sigv4 import Signer
 
 
 class LeanRuntimeClient:
@@ -80,6 +80,7 @@ class LeanRuntimeClient:
                 cafile=verify if isinstance(verify, str) else get_cert_path(True)
             )
         self._pool = http_pool.Pool(endpoint, pool_size, *timeouts, tls=tls)
+        self._signer = Signer(self._origin, self._signing_name, self._region)
         self._retry = Retries(max_attempts)
 
     def __getattr__(self, name: str):
@@ -131,13 +132,9 @@ class LeanRuntimeClient:
     def _signed(self, path: str, headers: dict[str, str], body: bytes) -> dict[str, str]:
         if self._credentials is None:
             raise NoCredentialsError()
-        request = AWSRequest("POST", self._origin + path, headers, body)
         if self._extra_headers:
-            request.headers.update(self._extra_headers)
-        SigV4Auth(self._credentials.get_frozen_credentials(), self._signing_name, self._region).add_auth(
-            request
-        )
-        return dict(request.headers.items())
+            headers = {**headers, **self._extra_headers}
+        return self._signer.sign(self._credentials.get_frozen_credentials(), path, headers, body)
 
     def _connection_error(self, exc: OSError) -> Exception:
         if isinstance(exc, http_pool.ConnectTimeout):
