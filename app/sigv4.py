@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import time
 from urllib.parse import quote
 
@@ -18,6 +19,8 @@ from botocore.auth import SIGNED_HEADERS_BLACKLIST, _host_from_url
 from botocore.utils import normalize_url_path
 
 ALGORITHM = "AWS4-HMAC-SHA256"
+# botocore's signer's debug lines, where botocore writes them (quiet unless botocore's DEBUG is on).
+log = logging.getLogger("botocore.auth")
 
 
 class Signer:
@@ -55,6 +58,11 @@ class Signer:
         to_sign = f"{ALGORITHM}\n{stamp}\n{scope}\n{hashlib.sha256(request.encode()).hexdigest()}"
         key = self._signing_key(credentials.secret_key, stamp[:8])
         signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("Calculating signature using v4 auth.")
+            log.debug("CanonicalRequest:\n%s", request)
+            log.debug("StringToSign:\n%s", to_sign)
+            log.debug("Signature:\n%s", signature)
         signed["Authorization"] = (
             f"{ALGORITHM} Credential={credentials.access_key}/{scope}, "
             f"SignedHeaders={names}, Signature={signature}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -66,3 +68,15 @@ def test_a_new_day_or_a_rotated_secret_signs_with_a_new_key():
         assert used.sign(credentials, path, JSON, BODY, stamp) == fresh.sign(
             credentials, path, JSON, BODY, stamp
         )
+
+
+def test_the_debug_lines_are_botocore_s_on_botocore_s_logger(caplog):
+    caplog.set_level(logging.DEBUG, logger="botocore.auth")
+    origin, path = "http://127.0.0.1:8123", "/model/m/converse"
+    credentials = Credentials("AKID", "secret")
+    expected = botocore_signed(credentials, origin, path, JSON, BODY)
+    botocore_lines = [(r.name, r.getMessage()) for r in caplog.records]
+    caplog.clear()
+    Signer(origin, "bedrock", "us-east-1").sign(credentials, path, JSON, BODY, stamp=expected["X-Amz-Date"])
+    assert [(r.name, r.getMessage()) for r in caplog.records] == botocore_lines
+    assert len(botocore_lines) == 4
