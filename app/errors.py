@@ -314,9 +314,10 @@ def first_message(messages: object, path: str = "") -> tuple[str, str]:
 
 def request_id() -> str:
     """The client's X-Request-Id if well formed, else a new ``req_<32 hex>``; once per request."""
-    if "request_id" not in g:
-        g.request_id = accepted_request_id(request.headers.get("X-Request-Id"))
-    return g.request_id
+    state = g._get_current_object()  # one context lookup: hooks and views ask several times
+    if "request_id" not in state:
+        state.request_id = accepted_request_id(request.headers.get("X-Request-Id"))
+    return state.request_id
 
 
 def accepted_request_id(presented: str | None) -> str:

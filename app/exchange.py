@@ -124,9 +124,10 @@ class Exchange:
 
 def current() -> Exchange:
     """This request's record (created on first use)."""
-    exchange = g.get("exchange")
+    state = g._get_current_object()  # one context lookup: asked several times a request
+    exchange = state.get("exchange")
     if exchange is None:
-        exchange = g.exchange = Exchange(method=request.method, path=request.path)
+        exchange = state.exchange = Exchange(method=request.method, path=request.path)
     return exchange
 
 
