@@ -13,7 +13,7 @@ import os
 import re
 import shutil
 
-from gunicorn import util
+from gunicorn import glogging, util
 
 
 def _int(name: str, default: int) -> int:
@@ -65,6 +65,18 @@ if _json_logs:
         },
         "formatters": {"generic": {"()": "app.log_format.JsonFormatter"}},
     }
+
+
+class NoAccessLineLogger(glogging.Logger):
+    """gunicorn's logger without its access line (a logging config alone turns that line on)."""
+
+    def access(self, resp, req, environ, request_time) -> None:
+        return None
+
+
+if accesslog is None:
+    # Also spares every request the line's fields, built before any level check.
+    logger_class = NoAccessLineLogger
 # Which peers may set X-Forwarded-Proto/For: behind an ALB, the VPC's CIDR (or "*").
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # gunicorn 25+ opens a control socket under $HOME by default; several servers on one host

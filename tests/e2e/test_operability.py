@@ -201,6 +201,7 @@ class TestLogs:
         assert SECRET_PROMPT not in text and marker not in text and "word5" not in text
         assert all(line.startswith("{") for line in text.splitlines() if line.strip())
         access = [line for line in lines if line.get("event") == "request"]
+        assert [line for line in lines if line["logger"] == "gunicorn.access"] == []  # the app's line only
         assert {line["event"] for line in lines if "event" in line} >= {"start", "request"}
         assert any(line["disconnected"] for line in access)
         statuses = [line["status"] for line in access if line["level"] == "warning"]
