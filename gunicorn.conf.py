@@ -8,7 +8,6 @@ README.md (Deployment) describes every variable read here.
 
 import glob
 import json
-import multiprocessing
 import os
 import re
 import shutil
@@ -31,7 +30,7 @@ def _int(name: str, default: int) -> int:
 
 bind = os.environ.get("BIND") or f"{os.environ.get('HOST', '0.0.0.0')}:{_int('PORT', 8000)}"
 worker_class = "gevent"
-workers = _int("WEB_CONCURRENCY", multiprocessing.cpu_count()) or 1
+workers = _int("WEB_CONCURRENCY", os.cpu_count() or 1) or 1
 # Concurrent requests (streams included) one worker holds; match BEDROCK_MAX_POOL_CONNECTIONS.
 worker_connections = _int("WORKER_CONNECTIONS", 1000)
 # gevent workers heartbeat from their own greenlet while requests run, so a long stream

@@ -345,9 +345,11 @@ class TestStages:
 
 @pytest.fixture(scope="module")
 def app_module_files(emulator) -> list[PurePosixPath]:
-    """Every module ``import wsgi`` loads, relative to site-packages or the project root."""
+    """Every module the app loads, at import or at first use, relative to site-packages or the root."""
     script = (
-        "import sys, wsgi\nfor module in list(sys.modules.values()): print(getattr(module, '__file__', None))"
+        "import sys, wsgi, app.rate_windows\n"
+        "wsgi.app.test_client().get('/openapi.json')\n"
+        "for module in list(sys.modules.values()): print(getattr(module, '__file__', None))"
     )
     env = {**os.environ, "API_KEY": API_KEY}
     listed = subprocess.run(
@@ -361,4 +363,6 @@ def app_module_files(emulator) -> list[PurePosixPath]:
                 files.append(PurePosixPath(Path(line).relative_to(root)))
                 break
     assert any(str(path).startswith("botocore/docs/") for path in files)
+    assert any(str(path).startswith("apispec/") for path in files)
+    assert any(str(path).startswith("limits/") for path in files)
     return files
