@@ -47,14 +47,21 @@ def gateway_environment(emulator_url: str, api_key: str, **extra: str) -> dict[s
 class Server:
     """A child process whose stderr goes to a log file; stopped with SIGTERM, then SIGKILL."""
 
-    def __init__(self, name: str, argv: list[str], env: dict[str, str], port: int, log_dir: Path):
+    def __init__(
+        self, name: str, argv: list[str], env: dict[str, str], port: int, log_dir: Path, stdout: bool = False
+    ):
         self.name = name
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.log_path = log_dir / f"{name}.log"
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
-                argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True
+                argv,
+                cwd=ROOT,
+                env=env,
+                stdout=log if stdout else subprocess.DEVNULL,
+                stderr=log,
+                start_new_session=True,
             )
 
     @property
@@ -101,11 +108,14 @@ def start_emulator(log_dir: Path, port: int | None = None) -> Server:
 
 
 def start_gateway(
-    env: dict[str, str], log_dir: Path, port: int | None = None, name: str = "gateway"
+    env: dict[str, str], log_dir: Path, port: int | None = None, name: str = "gateway", stdout: bool = False
 ) -> Server:
-    """The production command, ``gunicorn -c gunicorn.conf.py wsgi:app``, on a free port."""
+    """The production command, ``gunicorn -c gunicorn.conf.py wsgi:app``, on a free port.
+
+    Its stderr goes to the log; its stdout too with ``stdout``.
+    """
     port = port or free_port()
     argv = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"]
-    server = Server(name, argv, {**env, "PORT": str(port)}, port, log_dir)
+    server = Server(name, argv, {**env, "PORT": str(port)}, port, log_dir, stdout)
     server.wait_until_up("/health")
     return server

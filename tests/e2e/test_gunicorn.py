@@ -276,3 +276,22 @@ def test_the_dockerfile_runs_the_command_these_tests_run():
     assert "--preload" not in dockerfile
     for source in (part for word, rest in instructions if word == "COPY" for part in rest.split()[:-1]):
         assert (ROOT / source).exists(), source
+
+
+@pytest.mark.parametrize("access_log", ["", "-"])
+def test_gunicorns_own_access_line_is_written_only_when_access_log_is_set(upstream, log_dir, access_log):
+    """The JSON logging config must not switch gunicorn's access line on: the app's line has it all."""
+    env = {**gateway_env(upstream), "ACCESS_LOG": access_log}
+    server = servers.start_gateway(env, log_dir, name=f"access-log{access_log}", stdout=True)
+    try:
+        for _ in range(3):
+            urllib.request.urlopen(server.url + "/health", timeout=5).close()
+    finally:
+        server.stop()
+    lines = [json.loads(line) for line in server.log().splitlines() if line.startswith("{")]
+    own = [line for line in lines if line["logger"] == "gunicorn.access"]
+    assert [line for line in lines if line.get("event") == "start"]  # the app's JSON lines are there
+    if access_log:
+        assert len(own) >= 3 and all('"GET /health HTTP/1.1" 200' in line["message"] for line in own)
+    else:
+        assert own == []
