@@ -24,7 +24,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 
-SLICE = 0.005  # seconds of one turn before expensive steps park (``taking_turns`` sets it)
+SLICE = 0.003  # seconds of one turn before expensive steps park (``taking_turns`` sets it)
 # Requests that are cheap, and whose latency is watched, never park.
 NEVER_PARKED = frozenset({"/", "/health", "/health/ready", "/metrics"})
 STARTING_SHARE = 2 / 3  # of the resumed slice that first goes to starting steps

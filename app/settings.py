@@ -241,7 +241,7 @@ class Settings:
     metrics_token: str = _env("METRICS_TOKEN", str.strip, "")
     docs_enabled: bool = _env("DOCS_ENABLED", _bool, True)
     sse_heartbeat_seconds: float = _env("SSE_HEARTBEAT_SECONDS", _non_negative_float, 15.0)
-    worker_turn_ms: float = _env("WORKER_TURN_MS", _non_negative_float, 5.0)
+    worker_turn_ms: float = _env("WORKER_TURN_MS", _non_negative_float, 3.0)
 
     def __post_init__(self) -> None:
         for name in ("model_aliases", "anthropic_model_map"):

@@ -43,7 +43,7 @@ def steps_before_probe(turns: fair_turns._Turns | None) -> int:
 
 def test_a_ready_greenlet_runs_after_about_one_slice_of_parked_work():
     turns = fair_turns._Turns(gevent.get_hub())
-    # A slice is 5 ms, ten steps; the streams' own first turn and one resumed slice pass first.
+    # A slice is 3 ms, six steps; the streams' own first turn and one resumed slice pass first.
     assert steps_before_probe(turns) <= 60
     assert not turns.parked and not turns.watching
 
