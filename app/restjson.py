@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+from functools import lru_cache
 from typing import NamedTuple
 
 import orjson
@@ -67,7 +68,7 @@ class Operation:
             raise ParamValidationError(report=report.generate_report())
         path = self.path
         for name, label in self.uri.items():
-            path = path.replace("{" + label + "}", percent_encode(str(params[name]), safe="-_.~"))
+            path = path.replace("{" + label + "}", path_label(str(params[name])))
         headers = {"User-Agent": USER_AGENT}
         for name, header in self.headers.items():
             if name in params:
@@ -96,6 +97,12 @@ class Operation:
                 value = headers[header]
                 parsed[name] = int(value) if kind in ("integer", "long") else value
         return parsed
+
+
+@lru_cache(maxsize=1024)
+def path_label(value: str) -> str:
+    """A path parameter percent-encoded as botocore encodes it (the same model ids recur)."""
+    return percent_encode(value, safe="-_.~")
 
 
 def event_payload(payload: bytes, plan) -> dict:

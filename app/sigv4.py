@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import logging
 import time
+from functools import lru_cache
 from urllib.parse import quote
 
 from botocore.auth import SIGNED_HEADERS_BLACKLIST, _host_from_url
@@ -48,7 +49,7 @@ class Signer:
         request = "\n".join(
             (
                 "POST",
-                quote(normalize_url_path(path), safe="/~"),
+                canonical_path(path),
                 "",
                 canonical + "\n",
                 names,
@@ -77,6 +78,12 @@ class Signer:
                 key = hmac.new(key, part.encode(), hashlib.sha256).digest()
             self._key = (secret, date, key)
         return key
+
+
+@lru_cache(maxsize=1024)
+def canonical_path(path: str) -> str:
+    """The path as SigV4 signs it: dot segments resolved, encoded once more (a model's paths recur)."""
+    return quote(normalize_url_path(path), safe="/~")
 
 
 def _canonical_headers(headers: dict[str, str], host: str) -> tuple[str, str]:
