@@ -164,8 +164,11 @@ def converse_to_response(output: dict, context: ResponseContext) -> dict:
     """The response object for one Converse answer."""
     blocks = output["output"]["message"].get("content", [])
     stop_reason = output.get("stopReason")
-    items, reasoning_text = _OutputBuilder(context).build(blocks, stop_reason)
+    builder = _OutputBuilder(context)
+    items, reasoning_text = builder.build(blocks, stop_reason)
     status, incomplete, error = stop_status(stop_reason)
+    if status == "incomplete" and items and items[-1] is builder.last_text:
+        items[-1]["status"] = "incomplete"  # the answer's text the limit cut off (as streamed)
     usage = usage_object(output.get("usage") or {}, reasoning_text)
     return response_object(context, items, status, usage, incomplete, error)
 
@@ -177,6 +180,7 @@ class _OutputBuilder:
         self.reasoning: list[dict] = []  # the open run of reasoning blocks
         self.texts: list[str] | None = None  # the open run of text blocks
         self.reasoning_text: list[str] = []
+        self.last_text: dict | None = None  # the message item the last run of text blocks made
 
     def build(self, blocks: list[dict], stop_reason: str | None) -> tuple[list[dict], str]:
         structured = self.context.call.structured_tool
@@ -219,6 +223,7 @@ class _OutputBuilder:
             return
         text, self.texts = "".join(self.texts), None
         self._add_message(*answer_text(text, self.context.call, stop_reason, has_calls))
+        self.last_text = self.items[-1]
 
     def _add_message(self, text: str, refusal: bool = False) -> None:
         index = len(self.items)

@@ -55,6 +55,7 @@ class ResponsesStream:
         self.calls = 0
         self.stop_reason: str | None = None
         self.usage: dict = {}
+        self.message_status = "completed"  # "incomplete": the answer's text was cut off by a limit
 
     # -- the event stream ----------------------------------------------------------
 
@@ -207,7 +208,7 @@ class ResponsesStream:
         )
 
     def _close_message(self, text: str, refusal: bool) -> Iterator[dict]:
-        item = message_item(self._id("message"), text, "completed", refusal)
+        item = message_item(self._id("message"), text, self.message_status, refusal)
         ids = {"item_id": item["id"], "output_index": self._index(), "content_index": 0}
         if refusal:
             yield self._event("response.refusal.done", **ids, refusal=text)
@@ -328,9 +329,11 @@ class ResponsesStream:
     # the end
 
     def _finish(self) -> Iterator[dict]:
+        status, incomplete, error = stop_status(self.stop_reason)
+        if status == "incomplete":
+            self.message_status = "incomplete"  # the text still open is what the limit cut off
         yield from self._close()
         yield from self._release_held()
-        status, incomplete, error = stop_status(self.stop_reason)
         usage = usage_object(self.usage, "".join(self._summaries()))
         response = response_object(self.context, self.items, status, usage, incomplete, error)
         yield self._event(f"response.{status}", response=response)

@@ -143,6 +143,23 @@ class TestEventOrder:
         assert (last["response"]["incomplete_details"], last["response"]["error"]) == (incomplete, error)
 
     @pytest.mark.parametrize(
+        ("blocks", "stop", "statuses"),
+        [
+            ([{"text": "cut sh"}], "max_tokens", ["incomplete"]),
+            ([{"reasoningContent": SIGNED}, {"text": "cut sh"}], "max_tokens", [None, "incomplete"]),
+            ([{"text": "whole"}], "end_turn", ["completed"]),
+            ([{"text": "blocked"}], "guardrail_intervened", ["incomplete"]),
+        ],
+    )
+    def test_the_message_a_limit_cut_off_is_incomplete_streamed_and_not(self, blocks, stop, statuses):
+        events = stream(events_from_converse_response(answer(blocks, stop)))
+        done = [e["item"].get("status") for e in events if e["type"] == "response.output_item.done"]
+        final = events[-1]["response"]["output"]
+        whole = converse_to_response(answer(blocks, stop), context())["output"]
+        assert done == [item.get("status") for item in final] == statuses
+        assert whole == final
+
+    @pytest.mark.parametrize(
         ("error", "code", "message"),
         [
             (
