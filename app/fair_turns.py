@@ -78,19 +78,19 @@ class _Turns:
         """Wake the parked, oldest first, for one slice; the rest wait for the next turn."""
         self.iteration, self.turn_started = self.loop.iteration, time.perf_counter()
         self._wake(self.starting, SLICE * STARTING_SHARE)
-        self._wake(self.flowing, SLICE)
+        self._wake(self.flowing, SLICE, at_least_one=True)  # however long the starting steps took
         self._wake(self.starting, SLICE)  # what the flowing streams left of the slice
         if not self.parked:
             self.watching = False
             self.after_io.stop()
             self.no_sleep.stop()
 
-    def _wake(self, queue: deque, until: float) -> None:
+    def _wake(self, queue: deque, until: float, at_least_one: bool = False) -> None:
         """Resume from ``queue`` until ``until`` seconds of the turn have passed (those parked
         meanwhile wait for the next turn); the resumed park again at that point too."""
         self.until = until
-        for _ in range(len(queue)):
-            if time.perf_counter() - self.turn_started > until:
+        for index in range(len(queue)):
+            if time.perf_counter() - self.turn_started > until and not (at_least_one and index == 0):
                 return
             queue.popleft().switch(None)
 

@@ -98,6 +98,25 @@ def test_flowing_streams_keep_a_share_of_every_slice_while_new_requests_wait():
     gevent.joinall(starts, timeout=30)
 
 
+def test_a_flowing_stream_moves_every_turn_even_when_starting_steps_overrun_the_slice():
+    turns = fair_turns._Turns(gevent.get_hub())
+    done = {"start": 0, "flow": 0}
+
+    def worker(kind: str, steps: int, step_s: float) -> None:
+        for _ in range(steps):
+            if turns.busy():
+                turns.park(starting=kind == "start")
+            spin(step_s)
+            done[kind] += 1
+
+    starts = [gevent.spawn(worker, "start", 1, 0.008) for _ in range(40)]  # each step overruns a slice
+    flow = gevent.spawn(worker, "flow", 5, 0.0001)
+    flow.join(timeout=30)
+    assert done["flow"] == 5
+    assert done["start"] < 40  # the stream finished while new requests were still starting
+    gevent.joinall(starts, timeout=30)
+
+
 def test_a_parked_greenlet_that_is_killed_leaves_the_others_to_resume():
     turns = fair_turns._Turns(gevent.get_hub())
     resumed = []
