@@ -7,12 +7,12 @@ new request waits behind all of it. So the expensive steps (starting a request, 
 Bedrock, relaying each batch of a stream's events) call ``take_turn()``: once the current
 turn has run for ``SLICE`` seconds, the caller parks at the back of a queue. After each
 turn's I/O has been served, parked greenlets resume, oldest first, for one more slice:
-first the steps that start something (a request, its Bedrock call, a stream's first
-batch), for up to ``STARTING_SHARE`` of it, then the batches of streams already flowing.
-A request that never parks (``/health``, ``/metrics``) is answered within about two
-slices however busy the worker is; a new request reaches its first byte ahead of the
-batches of running streams, which still get a third of every slice and whatever the
-new requests leave.
+first the steps that start something (a request, its Bedrock call, a stream's batches
+until its first text), for up to ``STARTING_SHARE`` of it, then the batches of streams
+already flowing (at least one of them each turn). A request that never parks
+(``/health``, ``/metrics``) is answered within about two slices however busy the worker
+is; a new request reaches its first byte ahead of the batches of running streams, which
+still get a third of every slice and whatever the new requests leave.
 
 Outside gevent (threads, Lambda) nothing parks: the operating system schedules threads.
 ``WORKER_TURN_MS`` sets the slice; 0 turns parking off.
@@ -121,8 +121,8 @@ def _find_turns() -> _Turns | bool:
 def take_turn(starting: bool = False) -> None:
     """Before an expensive step: park when this turn of the loop is used up.
 
-    ``starting``: the step starts something (a request, a Bedrock call, a stream's first
-    batch), and goes ahead of the batches of streams already flowing.
+    ``starting``: the step starts something (a request, a Bedrock call, a stream's batches
+    until its first text), and goes ahead of the batches of streams already flowing.
     """
     turns = _turns if _turns is not None else _find_turns()
     if turns and turns.busy():
