@@ -132,8 +132,9 @@ class LeanRuntimeClient:
     def _signed(self, path: str, headers: dict[str, str], body: bytes) -> dict[str, str]:
         if self._credentials is None:
             raise NoCredentialsError()
-        if self._extra_headers:
-            headers = {**headers, **self._extra_headers}
+        if self._extra_headers:  # they replace a request header of the same name, in any case
+            replaced = {name.lower() for name in self._extra_headers}
+            headers = {k: v for k, v in headers.items() if k.lower() not in replaced} | self._extra_headers
         return self._signer.sign(self._credentials.get_frozen_credentials(), path, headers, body)
 
     def _connection_error(self, exc: OSError) -> Exception:

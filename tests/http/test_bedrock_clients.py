@@ -285,6 +285,15 @@ def test_the_request_body_is_the_json_boto3_sends(settings, bedrock_emulator):
     assert lean == boto
 
 
+def test_endpoint_headers_replace_a_request_header_of_any_case_before_signing(settings):
+    lean = make(settings, bedrock_client="lean").runtime
+    lean._extra_headers = {"content-type": "application/x-amz-json-1.1", "x-amz-extra": "1"}
+    signed = lean._signed("/model/m/converse", {"User-Agent": "u", "Content-Type": "application/json"}, b"{}")
+    sent = {name: value for name, value in signed.items() if not name.startswith(("X-Amz-", "Authorization"))}
+    assert sent == {"User-Agent": "u", "content-type": "application/x-amz-json-1.1", "x-amz-extra": "1"}
+    assert "SignedHeaders=content-type;host;x-amz-date;x-amz-extra," in signed["Authorization"]
+
+
 SONNET_45 = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 MESSAGES_BODY = {
     "anthropic_version": "bedrock-2023-05-31",
