@@ -42,25 +42,42 @@ def decode(chunks: Iterable[bytes]) -> Iterator[Message]:
 
 
 def decode_batches(chunks: Iterable[bytes]) -> Iterator[list[Message]]:
-    """The messages each chunk completes, together (none: nothing yielded, unless the chunk was empty)."""
-    buffer = bytearray()
+    """The messages each chunk completes, together (none: nothing yielded, unless the chunk was empty).
+
+    Parsed by offsets into the bytes at hand; a message that spans chunks is joined once whole.
+    """
+    pending: list[bytes] = []  # the start of a message that spans chunks
+    have = need = 0
     for chunk in chunks:
-        buffer += chunk
-        batch = []
-        while len(buffer) >= PRELUDE_LENGTH:
-            total, headers_length, prelude_crc = PRELUDE.unpack_from(buffer)
-            if zlib.crc32(memoryview(buffer)[:8]) != prelude_crc:
+        if pending:
+            pending.append(chunk)
+            have += len(chunk)
+            if have < need:
+                if not chunk:  # an idle tick: passed on as an empty batch
+                    yield []
+                continue
+            data, pending = b"".join(pending), []
+        else:
+            data = chunk
+        at, size, batch = 0, len(data), []
+        need = PRELUDE_LENGTH
+        while size - at >= PRELUDE_LENGTH:
+            total, headers_length, prelude_crc = PRELUDE.unpack_from(data, at)
+            if zlib.crc32(data[at : at + 8]) != prelude_crc:
                 raise FramingError("event-stream prelude checksum mismatch")
             if total > MAX_MESSAGE or headers_length > total - PRELUDE_LENGTH - CRC_LENGTH:
                 raise FramingError(f"event-stream message of impossible length {total}")
-            if len(buffer) < total:
+            if size - at < total:
+                need = total
                 break
-            batch.append(_message(bytes(buffer[:total]), headers_length))
-            del buffer[:total]
+            batch.append(_message(data[at : at + total], headers_length))
+            at += total
+        if at < size:
+            pending, have = [data[at:]], size - at
         if batch or not chunk:  # an empty chunk is an idle tick: passed on as an empty batch
             yield batch
-    if buffer:
-        raise FramingError(f"event stream ended inside a message ({len(buffer)} bytes left)")
+    if pending:
+        raise FramingError(f"event stream ended inside a message ({have} bytes left)")
 
 
 def _message(data: bytes, headers_length: int) -> Message:

@@ -154,33 +154,40 @@ class Response:
         self._release()
 
     def _chunked(self) -> Iterator[bytes]:
-        """Each read's complete chunks, joined: what arrived together is handed out together."""
+        """Each read's complete chunks, joined: what arrived together is handed out together.
+
+        Parsed by offsets into the bytes read, so a chunk's payload is copied once.
+        """
         conn = self.conn
-        buffer = conn.pending
-        ready: list[bytes] = []
+        data, at = bytes(conn.pending), 0
         while True:
-            line_end = buffer.find(b"\r\n")
-            size = int(bytes(buffer[:line_end]).split(b";", 1)[0], 16) if line_end >= 0 else -1
-            if size == 0:
-                del buffer[: line_end + 2]
-                break
-            if size < 0 or len(buffer) < line_end + size + 4:
-                # A chunk is not whole yet: what is ready goes out before the socket is read.
-                if ready:
-                    yield b"".join(ready)
-                    ready.clear()
-                data = self._recv()
-                if not data:
-                    yield data
-                buffer += data
-                continue
-            ready.append(bytes(buffer[line_end + 2 : line_end + 2 + size]))
-            del buffer[: line_end + size + 4]
-        if ready:
-            yield b"".join(ready)
-        while not buffer.startswith(b"\r\n") and b"\r\n\r\n" not in buffer:  # optional trailers
-            buffer += conn.recv()
-        del buffer[: 2 if buffer.startswith(b"\r\n") else buffer.find(b"\r\n\r\n") + 4]
+            ready = []
+            while (line_end := data.find(b"\r\n", at)) >= 0:
+                size = int(data[at:line_end].split(b";", 1)[0], 16)
+                if size == 0:
+                    if ready:
+                        yield ready[0] if len(ready) == 1 else b"".join(ready)
+                    self._trailers(data[line_end + 2 :])
+                    return
+                end = line_end + 2 + size
+                if len(data) < end + 2:
+                    break
+                ready.append(data[line_end + 2 : end])
+                at = end + 2
+            # A chunk is not whole yet: what is ready goes out before the socket is read.
+            if ready:
+                yield ready[0] if len(ready) == 1 else b"".join(ready)
+            read = self._recv()
+            if not read:
+                yield read
+            data, at = (data[at:] + read if at < len(data) else read), 0
+
+    def _trailers(self, rest: bytes) -> None:
+        """Read past the optional trailers; what follows them stays for the next response."""
+        conn = self.conn
+        while not rest.startswith(b"\r\n") and b"\r\n\r\n" not in rest:
+            rest += conn.recv()
+        conn.pending[:] = rest[2 if rest.startswith(b"\r\n") else rest.find(b"\r\n\r\n") + 4 :]
 
     def _until_close(self) -> Iterator[bytes]:
         self.keep = False

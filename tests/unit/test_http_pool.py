@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 
 import pytest
 
@@ -16,8 +17,8 @@ CHUNKED = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;x
 class Server:
     """Answers each request on a connection with the next scripted response; counts connections."""
 
-    def __init__(self, answers: list[bytes], close_after: int | None = None):
-        self.answers, self.close_after = answers, close_after
+    def __init__(self, answers: list[bytes], close_after: int | None = None, trickle: int = 0):
+        self.answers, self.close_after, self.trickle = answers, close_after, trickle
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.connections = 0
@@ -43,10 +44,20 @@ class Server:
                 while len(buffer) < length:
                     buffer += conn.recv(65536)
                 buffer = buffer[length:]
-                conn.sendall(self.answers[served % len(self.answers)])
+                self.send(conn, self.answers[served % len(self.answers)])
                 served += 1
                 if self.close_after and served >= self.close_after:
                     return
+
+    def send(self, conn: socket.socket, answer: bytes) -> None:
+        """The answer at once, or ``trickle`` bytes at a time, so reads end anywhere."""
+        if not self.trickle:
+            conn.sendall(answer)
+            return
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for at in range(0, len(answer), self.trickle):
+            conn.sendall(answer[at : at + self.trickle])
+            time.sleep(0.001)
 
 
 def pool_for(server: Server, maxsize: int = 4) -> http_pool.Pool:
@@ -64,6 +75,20 @@ def test_a_chunked_body_is_unframed_and_the_connection_is_kept():
     server = Server([CHUNKED, OK])
     pool = pool_for(server)
     assert b"".join(pool.post("/x", {}, b"").chunks()) == b"abcde"
+    assert pool.post("/x", {}, b"").read() == b"ok"
+    assert server.connections == 1
+
+
+@pytest.mark.parametrize("trickle", [1, 3, 7])
+def test_a_chunked_body_read_in_any_pieces_is_unframed_with_trailers_and_the_next_response_intact(trickle):
+    payloads = [b"x" * 17, b"{}", b"y" * 300, b"z"]
+    framed = b"".join(b"%x;ext=1\r\n%s\r\n" % (len(p), p) for p in payloads)
+    answer = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + framed + b"0\r\nX-T: 1\r\n\r\n"
+    server = Server([answer, OK], trickle=trickle)
+    pool = pool_for(server)
+    pieces = list(pool.post("/x", {}, b"").chunks())
+    assert b"".join(pieces) == b"".join(payloads)
+    assert all(pieces)
     assert pool.post("/x", {}, b"").read() == b"ok"
     assert server.connections == 1
 
