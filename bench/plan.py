@@ -9,6 +9,7 @@ from dataclasses import dataclass
 class Plan:
     rounds: int = 3
     chat_rounds: int = 5
+    stream_rounds: int = 5  # the per-event CPU ratios move most between rounds
     workers: tuple[int, ...] = (1, 2)  # 2 = gunicorn.conf.py's default on this machine
     chat_words: int = 20
     chat_c1: int = 300
@@ -41,6 +42,7 @@ FULL = Plan()
 SMOKE = Plan(
     rounds=1,
     chat_rounds=1,
+    stream_rounds=1,
     workers=(1,),
     chat_c1=20,
     chat_many=64,

@@ -26,7 +26,7 @@ def run(ctx: Context) -> None:
     responses = {**common, "requests": [responses_request(text)]}
     chat = {**common, "requests": [chat_request(text, stream=True)]}
     rounds = interleave(
-        plan.rounds,
+        plan.stream_rounds,
         {
             "responses": lambda: ctx.load(
                 gateway, {**responses, "expect": {"kind": "responses_sse", "count": plan.stream_words}}

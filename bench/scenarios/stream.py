@@ -38,7 +38,9 @@ def run(ctx: Context) -> None:
     )
     ctx.raw[name] = first
     text = prompt(plan.stream_words, 0, plan.stream_token_ms)
-    rounds = _pair(ctx, gateway, text, expect, plan.stream_cpu_concurrency, plan.stream_cpu_total)
+    rounds = _pair(
+        ctx, gateway, text, expect, plan.stream_cpu_concurrency, plan.stream_cpu_total, plan.stream_rounds
+    )
     name = f"2 stream {plan.stream_words} tokens c={plan.stream_cpu_concurrency}"
     ctx.raw[name] = rounds
     g, f = rounds["gateway"], rounds["floor"]
@@ -77,7 +79,7 @@ def messages(ctx: Context, gateway, text: str) -> None:
     native = {"anthropic_version": "bedrock-2023-05-31", **{k: v for k, v in body.items() if k != "model"}}
     unit = {"modelId": CHAT_MODEL, "body": native}
     rounds = interleave(
-        plan.rounds,
+        plan.stream_rounds,
         {
             "gateway": lambda: ctx.load(gateway, {**common, "label": "messages", "requests": [request]}),
             "floor": lambda: ctx.floor(
@@ -99,10 +101,12 @@ def messages(ctx: Context, gateway, text: str) -> None:
     )  # fmt: skip
 
 
-def _pair(ctx: Context, gateway, text: str, expect: dict, concurrency: int, total: int) -> dict:
+def _pair(
+    ctx: Context, gateway, text: str, expect: dict, concurrency: int, total: int, rounds: int = 0
+) -> dict:
     common = {"concurrency": concurrency, "total": total, "warmup": concurrency, "expect": expect}
     return interleave(
-        ctx.plan.rounds,
+        rounds or ctx.plan.rounds,
         {
             "gateway": lambda: ctx.load(gateway, {**common, "requests": [chat_request(text, stream=True)]}),
             "floor": lambda: ctx.floor(
