@@ -48,9 +48,25 @@ class SqliteStore(ResponseStore):
         self._pid = 0
         self._last_purge = float("-inf")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._run() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(SCHEMA)
+        self._prepare()
+
+    def _prepare(self) -> None:
+        """WAL and the schema. Workers starting together race for a new file, and SQLite
+        answers a journal-mode switch that meets another with "locked" at once, without
+        waiting out ``busy_timeout``: so the switch is tried again, as long as a write waits."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                with self._lock:
+                    db = self.connection()
+                    db.execute("PRAGMA journal_mode=WAL")
+                    db.executescript(SCHEMA)
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    log.warning("response store %s failed: %s", self.path, exc)
+                    raise StoreUnavailableError() from exc
+                time.sleep(0.02)
 
     def put(self, record: StoredResponse) -> None:
         now = self.clock()
