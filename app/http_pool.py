@@ -156,31 +156,38 @@ class Response:
     def _chunked(self) -> Iterator[bytes]:
         """Each read's complete chunks, joined: what arrived together is handed out together.
 
-        Parsed by offsets into the bytes read, so a chunk's payload is copied once.
+        Parsed by offsets into the bytes read, so a chunk's payload is copied once; the reads
+        of a chunk not yet whole are joined once it is.
         """
         conn = self.conn
         data, at = bytes(conn.pending), 0
         while True:
-            ready = []
+            ready, need = [], 0  # need: bytes past ``at`` that make the next chunk whole
             while (line_end := data.find(b"\r\n", at)) >= 0:
                 size = int(data[at:line_end].split(b";", 1)[0], 16)
                 if size == 0:
                     if ready:
-                        yield ready[0] if len(ready) == 1 else b"".join(ready)
+                        yield b"".join(ready)
                     self._trailers(data[line_end + 2 :])
                     return
                 end = line_end + 2 + size
                 if len(data) < end + 2:
+                    need = end + 2 - at
                     break
                 ready.append(data[line_end + 2 : end])
                 at = end + 2
             # A chunk is not whole yet: what is ready goes out before the socket is read.
             if ready:
-                yield ready[0] if len(ready) == 1 else b"".join(ready)
-            read = self._recv()
-            if not read:
-                yield read
-            data, at = (data[at:] + read if at < len(data) else read), 0
+                yield b"".join(ready)
+            parts, have = [data[at:]], len(data) - at
+            need = need or have + 1  # its size line is not whole: any more bytes may finish it
+            while have < need:
+                read = self._recv()
+                if not read:
+                    yield read  # an idle tick
+                parts.append(read)
+                have += len(read)
+            data, at = b"".join(parts), 0
 
     def _trailers(self, rest: bytes) -> None:
         """Read past the optional trailers; what follows them stays for the next response."""
