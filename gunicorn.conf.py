@@ -29,7 +29,8 @@ def _int(name: str, default: int) -> int:
 
 
 bind = os.environ.get("BIND") or f"{os.environ.get('HOST', '0.0.0.0')}:{_int('PORT', 8000)}"
-worker_class = "gevent"
+# gunicorn's gevent worker, whose client sockets write each chunk with one system call.
+worker_class = "app.gevent_worker.GatewayWorker"
 workers = _int("WEB_CONCURRENCY", os.cpu_count() or 1) or 1
 # Concurrent requests (streams included) one worker holds; match BEDROCK_MAX_POOL_CONNECTIONS.
 worker_connections = _int("WORKER_CONNECTIONS", 1000)

@@ -288,26 +288,32 @@ def _invocation(model_id: str, body: dict) -> dict:
 class Payloads:
     """An InvokeModel stream's chunk payloads (the model's own JSON events), as raw bytes.
 
-    With ``tick_every`` on, b"" is an idle tick.
+    Iterate it for one payload at a time (with ``tick_every`` on, b"" is an idle tick), or
+    take ``batches()``: the payloads one network read completed, so a relay can answer them
+    with one write ([] for an idle tick).
     """
 
     def __init__(self, stream):
         self._stream = stream
 
     def __iter__(self) -> Iterator[bytes]:
-        stream, starting = self._stream, True
+        for batch in self.batches():
+            yield from batch or (b"",)
+
+    def batches(self) -> Iterator[list[bytes]]:
+        source = getattr(self._stream, "batches", None)
+        starting = True
         try:
             with translate_errors():
-                for event in stream:
+                for events in source() if source else ([event] if event else [] for event in self._stream):
                     take_turn(starting)  # a start until the first text is out
-                    if "chunk" in event:
-                        payload = event["chunk"]["bytes"]
-                        starting = starting and b'"content_block_delta"' not in payload
-                        yield payload
-                    elif not event:
-                        yield b""
+                    batch = [event["chunk"]["bytes"] for event in events if "chunk" in event]
+                    if starting:
+                        starting = not any(b'"content_block_delta"' in payload for payload in batch)
+                    if batch or not events:
+                        yield batch
         finally:
-            stream.close()
+            self._stream.close()
 
     def tick_every(self, seconds: float) -> bool:
         return _tick_every(self._stream, seconds)

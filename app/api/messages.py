@@ -113,7 +113,7 @@ def _invoke(body: dict, model: ModelInfo, bedrock_body: dict) -> Response:
         return jsonify(answer)
     chunks = bedrock().invoke_model_with_response_stream(model.id, bedrock_body)
     frames = invoke_stream_frames(
-        chunks,
+        chunks.batches(),
         body["model"],
         on_usage=lambda usage: _record(exchange, usage),
         on_first_token=exchange.mark_first_token,

@@ -16,6 +16,7 @@ import orjson
 from app.converter.messages_response import Usage
 
 METRICS = "amazon-bedrock-invocationMetrics"
+_DELTA_PREFIX = b'{"type":"content_block_delta"'
 _METRIC_FIELDS = {
     "inputTokenCount": "input_tokens",
     "cacheReadInputTokenCount": "cache_read_input_tokens",
@@ -32,46 +33,65 @@ def encoded(event: dict) -> bytes:
 
 
 def invoke_stream_frames(
-    chunks: Iterable[bytes],
+    batches: Iterable[list[bytes]],
     model: str,
     on_usage: Callable[[Usage], None] = lambda usage: None,
     on_first_token: Callable[[], None] = lambda: None,
 ) -> Iterator[bytes]:
-    """SSE frames for Bedrock's chunk payloads; ``model`` is the name the client asked for."""
-    usage = Usage()
-    held: dict | None = None
-    first_token = True
-    for raw in chunks:
-        if not raw:  # an idle tick: the relay writes a ping
-            yield raw
-            continue
+    """One write's SSE frames for each batch of Bedrock's chunk payloads (the chunks one read
+    completed); ``model`` is the name the client asked for. An empty batch (an idle tick)
+    and a batch that is all held back make ``b""``."""
+    reframe = _Reframer(model, on_usage, on_first_token)
+    for batch in batches:
+        yield b"".join([reframe.chunk(raw) for raw in batch])
+    tail = reframe.end()
+    if tail:
+        yield tail
+
+
+class _Reframer:
+    def __init__(self, model: str, on_usage: Callable[[Usage], None], on_first_token: Callable[[], None]):
+        self.model, self.on_usage, self.on_first_token = model, on_usage, on_first_token
+        self.usage = Usage()
+        self.held: dict | None = None
+        self.first_token = True
+
+    def chunk(self, raw: bytes) -> bytes:
+        if raw.startswith(_DELTA_PREFIX):  # most of a stream; Bedrock writes "type" first
+            return self.delta(raw)
         event = orjson.loads(raw)
         kind = event.get("type")
         if kind == "content_block_delta":
-            if first_token:
-                first_token = False
-                on_first_token()
-            yield frame(b"content_block_delta", raw)
-        elif kind == "message_start":
+            return self.delta(raw)
+        if kind == "message_start":
             message = event["message"]
-            message["model"] = model
-            usage.update(message.get("usage") or {})
-            yield encoded(event)
-        elif kind == "message_delta":
-            held = event
-        elif kind == "message_stop":
+            message["model"] = self.model
+            self.usage.update(message.get("usage") or {})
+            return encoded(event)
+        if kind == "message_delta":
+            self.held = event
+            return b""
+        if kind == "message_stop":
             metrics = event.pop(METRICS, None) or {}
-            if held is not None:
-                yield encoded(_with_metrics(held, metrics, usage))
-                held = None
-            on_usage(usage)
-            yield encoded(event)
-        else:
-            yield frame(str(kind).encode(), raw)
-    if held is not None:
-        usage.update(held.get("usage") or {})
-        on_usage(usage)
-        yield encoded(held)
+            held, self.held = self.held, None
+            delta = b"" if held is None else encoded(_with_metrics(held, metrics, self.usage))
+            self.on_usage(self.usage)
+            return delta + encoded(event)
+        return frame(str(kind).encode(), raw)
+
+    def delta(self, raw: bytes) -> bytes:
+        if self.first_token:
+            self.first_token = False
+            self.on_first_token()
+        return b"event: content_block_delta\ndata: " + raw + b"\n\n"
+
+    def end(self) -> bytes:
+        """A stream cut before ``message_stop`` still sends the delta held back."""
+        if self.held is None:
+            return b""
+        self.usage.update(self.held.get("usage") or {})
+        self.on_usage(self.usage)
+        return encoded(self.held)
 
 
 def _with_metrics(delta: dict, metrics: dict, usage: Usage) -> dict:
