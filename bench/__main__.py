@@ -58,9 +58,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 
 def run_all(ctx: Context, names: list[str]) -> None:
+    """Each scenario on an emulator and gateways of its own: none inherits another's heap or sockets."""
     for name in names:
         started, ctx.scenario = time.perf_counter(), name
         print(f"[bench] {name} ...", file=sys.stderr, flush=True)
+        ctx.emulator = procs.Emulator()
         try:
             SCENARIOS[name](ctx)
         except Exception as exc:  # one broken scenario still leaves the others' figures
@@ -68,6 +70,9 @@ def run_all(ctx: Context, names: list[str]) -> None:
             ctx.add(
                 Row(name, "ERROR", None, None, "", passed=False, note=f"{type(exc).__name__}: {exc}"[:300])
             )
+        finally:
+            ctx.close()
+            ctx.emulator.stop()
         print(f"[bench] {name} done in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
 
 
@@ -75,18 +80,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
     plan, mode = (SMOKE, "smoke") if args.smoke else (FULL, "full")
     names = args.scenario or list(SCENARIOS)
-    emulator = procs.Emulator()
-    ctx = Context(plan, emulator)
+    ctx = Context(plan)
     if args.bedrock_client:
         ctx.gateway_env = {"BEDROCK_CLIENT": args.bedrock_client}
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
         ctx.profile_dir, ctx.py_spy = args.profile, profile.find_py_spy()
-    try:
-        run_all(ctx, names)
-    finally:
-        ctx.close()
-        emulator.stop()
+    run_all(ctx, names)
     print(report.text_table(ctx.rows))
     path = report.write(ctx.rows, ctx.raw, plan, mode)
     print(f"\n{report.describe(report.machine())}\nresults: {path}")

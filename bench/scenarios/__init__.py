@@ -20,7 +20,7 @@ class Context:
     """One run: its plan, its emulator, gateways started on demand, and the rows so far."""
 
     plan: Plan
-    emulator: Emulator
+    emulator: Emulator | None = None  # the running scenario's own
     profile_dir: Path | None = None  # with py_spy: record the workers during every gateway load
     py_spy: str = ""
     gateway_env: dict = field(default_factory=dict)  # extra gateway settings (BEDROCK_CLIENT=boto3)
