@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+import time
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
@@ -39,8 +40,11 @@ class Disconnected(OSError):
     """The origin closed the connection before the response was complete."""
 
 
-class _Woken(Exception):
-    """Thrown into a read waiting on a ticking response: it waits again, with the new tick."""
+class _Silence(Exception):
+    """Thrown into a read of a ticking response when a tick or the read timeout is due."""
+
+
+_EARLY = 0.005  # a libev timer may fire this much before the monotonic clock shows it due
 
 
 class Connection:
@@ -52,14 +56,10 @@ class Connection:
         self.reused = False
 
     def recv(self) -> bytes:
-        while True:
-            try:
-                data = self.sock.recv(RECV)
-                break
-            except TimeoutError as exc:
-                raise ReadTimeout("read timed out") from exc
-            except _Woken:  # the timeout changed: wait again (a late wake may land on a later read)
-                continue
+        try:
+            data = self.sock.recv(RECV)
+        except TimeoutError as exc:
+            raise ReadTimeout("read timed out") from exc
         if not data:
             raise Disconnected("connection closed by the server")
         return data
@@ -75,43 +75,77 @@ class Response:
         self.pool, self.conn, self.status, self.headers = pool, conn, status, headers
         self.keep = headers.get("connection", "").lower() != "close"
         self.tick: float | None = None  # with it, a silent chunked body yields b"" this often
-        self.silent = 0.0  # seconds of silence so far, ticks included
+        self._watchdog = None  # the timer that ends a ticking read's wait when a tick is due
+        self._heard = 0.0  # when the origin last sent bytes (monotonic)
+        self._ticked = 0.0  # when the last tick was due, or bytes came
 
     def tick_every(self, seconds: float) -> bool:
         """Have ``chunks()`` yield b"" whenever the origin stays silent ``seconds`` (gevent only).
 
-        A raw socket read that timed out consumed nothing, so it is simply tried again; the
-        read timeout still holds for the whole silence. Under gevent ``wake()`` can end the
-        wait early; a thread's wait cannot be ended, so threads do not tick.
+        The socket then waits without a timeout of its own: a per-wait timeout costs a timer
+        made, started and closed on nearly every read of a stream. One watchdog timer per
+        response ends a wait instead, when a tick or the read timeout (which holds for the
+        whole silence) is due; it is re-armed only then. Threads cannot have a wait ended,
+        so they do not tick.
         """
-        if self.conn is None or not hasattr(self.conn.sock, "_read_event"):
+        conn = self.conn
+        if conn is None or not hasattr(conn.sock, "_read_event"):
             return False
+        if self.tick is None:
+            self._heard = self._ticked = time.monotonic()
+            conn.sock.settimeout(None)
         self.tick = seconds
-        self.conn.sock.settimeout(min(seconds, self.pool.read_timeout - self.silent))
+        self._arm()
         return True
 
     def wake(self) -> None:
-        """Make a read waiting for this response start again (after ``tick_every`` changed the tick)."""
-        sock = self.conn.sock if self.conn is not None and self.tick is not None else None
-        if sock is not None:
-            sock.hub.cancel_wait(sock._read_event, _Woken())
+        """Have the watchdog look again now, after ``tick_every`` changed the tick."""
+        if self._watchdog is not None:
+            self._arm()
+
+    def _due(self) -> float:
+        return min(self._ticked + self.tick, self._heard + self.pool.read_timeout)
+
+    def _arm(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.close()
+        self._watchdog = self.conn.sock.hub.loop.timer(max(self._due() - time.monotonic(), 0.0), ref=False)
+        self._watchdog.start(self._watch)
+
+    def _watch(self) -> None:
+        """A tick or the read timeout is due: end the read waiting (if one is), then re-arm."""
+        conn = self.conn
+        if conn is None:
+            return
+        now = time.monotonic()
+        if now >= self._due() - _EARLY:
+            self._ticked = now
+            event = conn.sock._read_event
+            waiter = getattr(event.callback, "__self__", None) if event.active else None
+            if waiter is not None:
+                waiter.throw(_Silence())  # as a timeout's timer does; the read handles it at once
+        if self.conn is conn:  # that read may have ended the response
+            self._arm()
+
+    def _stop_watching(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.close()
+            self._watchdog = None
+
+    def _timed_out(self) -> bool:
+        return time.monotonic() - self._heard >= self.pool.read_timeout - _EARLY
 
     def _recv(self) -> bytes:
         """The next bytes, or b"" for an idle tick."""
         if self.tick is None:
             return self.conn.recv()
-        sock = self.conn.sock
         try:
             data = self.conn.recv()
-        except ReadTimeout:
-            self.silent += sock.gettimeout()
-            if self.silent >= self.pool.read_timeout:
-                raise
-            sock.settimeout(min(self.tick, self.pool.read_timeout - self.silent))
+        except _Silence:
+            if self._timed_out():
+                raise ReadTimeout("read timed out") from None
             return b""
-        if self.silent:
-            self.silent = 0.0
-            sock.settimeout(min(self.tick, self.pool.read_timeout))
+        self._heard = self._ticked = time.monotonic()
         return data
 
     def read(self) -> bytes:
@@ -124,8 +158,11 @@ class Response:
         while len(buffer) < size:
             try:
                 data = conn.sock.recv(min(max(RECV, size - len(buffer)), MAX_RECV))
-            except _Woken:
-                continue
+            except _Silence:  # ticking: only the read timeout ends a whole body's read
+                if not self._timed_out():
+                    continue
+                self.close()
+                raise ReadTimeout("read timed out") from None
             except TimeoutError as exc:
                 self.close()
                 raise ReadTimeout("read timed out") from exc
@@ -191,9 +228,9 @@ class Response:
 
     def _trailers(self, rest: bytes) -> None:
         """Read past the optional trailers; what follows them stays for the next response."""
-        conn = self.conn
         while not rest.startswith(b"\r\n") and b"\r\n\r\n" not in rest:
-            rest += conn.recv()
+            rest += self._recv()
+        conn = self.conn
         conn.pending[:] = rest[2 if rest.startswith(b"\r\n") else rest.find(b"\r\n\r\n") + 4 :]
 
     def _until_close(self) -> Iterator[bytes]:
@@ -207,6 +244,7 @@ class Response:
                 return
 
     def _release(self) -> None:
+        self._stop_watching()
         conn, self.conn = self.conn, None
         if conn is not None:
             if self.tick is not None:
@@ -218,6 +256,7 @@ class Response:
 
     def close(self) -> None:
         """Drop the connection: the rest of the body is not wanted."""
+        self._stop_watching()
         conn, self.conn = self.conn, None
         if conn is not None:
             conn.close()
