@@ -27,5 +27,6 @@ class GatewayWorker(GeventWorker):
     """``worker_class`` of gunicorn.conf.py."""
 
     def handle(self, listener, client, addr) -> None:
-        client.__class__ = ClientSocket
+        if type(client) is socket.socket:  # a TLS socket (gunicorn's certfile) keeps its own class
+            client.__class__ = ClientSocket
         super().handle(listener, client, addr)

@@ -70,3 +70,30 @@ def test_a_write_to_a_closed_peer_raises_instead_of_hanging():
         raise AssertionError("writes to a closed peer kept succeeding")
     finally:
         writer.close()
+
+
+class FakeListener:
+    pass
+
+
+def test_the_worker_gives_plain_client_sockets_the_one_send_write_and_leaves_tls_sockets_alone(monkeypatch):
+    from gevent import ssl
+    from gunicorn.workers.ggevent import GeventWorker
+
+    from app.gevent_worker import GatewayWorker
+
+    handled = []
+    monkeypatch.setattr(
+        GeventWorker, "handle", lambda self, listener, client, addr: handled.append(type(client))
+    )
+    worker = GatewayWorker.__new__(GatewayWorker)
+    plain, other = gevent.socket.socketpair()
+    worker.handle(FakeListener(), plain, ("127.0.0.1", 1))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    tls = context.wrap_socket(
+        gevent.socket.socket(), server_hostname="gateway.test", do_handshake_on_connect=False
+    )
+    worker.handle(FakeListener(), tls, ("127.0.0.1", 2))
+    assert handled == [ClientSocket, ssl.SSLSocket]
+    for sock in (plain, other, tls):
+        sock.close()
