@@ -11,9 +11,11 @@ from __future__ import annotations
 import base64
 import contextlib
 import fnmatch
+import importlib.util
 import json
 import logging
 import os
+import pkgutil
 import subprocess
 import sys
 from pathlib import Path, PurePosixPath
@@ -330,6 +332,15 @@ class TestStages:
         policy = json.loads(cli.zappa.attach_policy)
         objects = next(s["Resource"] for s in policy["Statement"] if s["Sid"] == "StoredResponses")
         assert fnmatch.fnmatch(f"arn:aws:s3:::{bucket}/{prefix}/resp_1.json.gz", objects)
+
+    def test_the_build_ships_bytecode_instead_of_compiling_on_every_cold_start(self, cli):
+        assert cli.prebuild_script == "deploy.lambda_bytecode.compile_all"
+        assert "*.pyc" not in cli.stage_config["exclude"]
+        # Found the way Zappa finds it: a module in the named folder of the working directory.
+        spec = pkgutil.get_importer(str(ROOT / "deploy")).find_spec("lambda_bytecode")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        assert callable(module.compile_all)
 
     def test_the_package_leaves_out_tests_and_the_emulator(self, cli):
         assert {"tests", "soak", "bench", "app/emulator"} <= set(cli.stage_config["exclude_glob"])
