@@ -1,17 +1,18 @@
-"""Zappa's prebuild step: compiled bytecode beside every module, shipped instead of the source.
+"""Zappa's prebuild step: bytecode that Lambda can use, written beside every module it ships.
 
-Lambda's ``/var/task`` is read-only, so a package without bytecode compiles every module the
-app imports on every cold start (``import wsgi``: 1.3 to 1.6 s without bytecode, 0.4 s with).
-Zappa leaves ``__pycache__`` out, but ships a legacy ``module.pyc`` that sits beside
-``module.py`` in place of the source when it is the newer file, and Python imports it without
-the source. Bytecode only runs on the Python that made it, so the build refuses to run on
-any other than the stages' runtime.
+Lambda's ``/var/task`` is read-only, so a module without usable bytecode is compiled again
+on every cold start. Zappa ships the ``__pycache__`` folders, but copies files without their
+modification times, so ordinary bytecode, which is checked against its source's time, no
+longer matches. This step rewrites the bytecode of the app and of the venv's packages as
+checked-hash bytecode (PEP 552): Python checks it against a hash of the source, which the
+copy keeps.
 """
 
 from __future__ import annotations
 
 import compileall
 import json
+import py_compile
 import site
 import sys
 from pathlib import Path
@@ -25,28 +26,22 @@ def compile_all() -> None:
 
 
 def build(root: Path, site_packages: list[Path]) -> None:
-    require_runtime(json.loads((root / "zappa_settings.json").read_text()))
-    folders = [root / "app", *site_packages]
-    for folder in folders:
-        remove_orphans(folder)
-    compileall.compile_file(root / "wsgi.py", quiet=2, legacy=True)
-    for folder in folders:
-        # A file that does not compile (some packages ship examples for other Pythons) keeps its source.
-        compileall.compile_dir(folder, quiet=2, legacy=True, workers=0)
+    warn_unless_runtime(json.loads((root / "zappa_settings.json").read_text()))
+    checked = py_compile.PycInvalidationMode.CHECKED_HASH
+    # force: pip and earlier imports left ordinary bytecode that compileall would keep as up to date.
+    compileall.compile_file(root / "wsgi.py", force=True, quiet=2, invalidation_mode=checked)
+    for folder in (root / "app", *site_packages):
+        # A file that does not compile (some packages ship examples for other Pythons) keeps its source only.
+        compileall.compile_dir(folder, force=True, quiet=2, invalidation_mode=checked, workers=0)
 
 
-def require_runtime(settings: dict) -> None:
+def warn_unless_runtime(settings: dict) -> None:
+    """Bytecode is only used by the Python version that wrote it (its file names say which)."""
     running = f"python{sys.version_info.major}.{sys.version_info.minor}"
     runtimes = {stage["runtime"] for stage in settings.values() if "runtime" in stage}
     if runtimes != {running}:
-        raise SystemExit(
-            f"lambda bytecode: the stages run {', '.join(sorted(runtimes))}, this build is {running}; "
-            "build with the stages' Python, or its bytecode would not load on Lambda"
+        print(
+            f"lambda bytecode: the stages run {', '.join(sorted(runtimes))} but this is {running};"
+            " Lambda will compile every module on each cold start",
+            file=sys.stderr,
         )
-
-
-def remove_orphans(folder: Path) -> None:
-    """Legacy bytecode whose source is gone (a module deleted or renamed since) would still import."""
-    for compiled in folder.rglob("*.pyc"):
-        if compiled.parent.name != "__pycache__" and not compiled.with_suffix(".py").exists():
-            compiled.unlink()
