@@ -169,6 +169,8 @@ class Response:
             if not data:
                 self.close()
                 raise Disconnected("connection closed inside the response body")
+            if self.tick is not None:  # the read timeout counts silence, not the whole body's time
+                self._heard = self._ticked = time.monotonic()
             buffer += data
         body = bytes(buffer[:size])
         del buffer[:size]

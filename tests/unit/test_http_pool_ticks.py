@@ -25,6 +25,12 @@ case, read_timeout = sys.argv[1], float(sys.argv[2])
 
 def handle(sock, _):
     sock.recv(65536)
+    if case == "trickle":
+        sock.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: 6\\r\\n\\r\\nab")
+        for part in (b"cd", b"ef"):
+            gevent.sleep(0.15)
+            sock.sendall(part)
+        gevent.sleep(5)
     sock.sendall(HEAD + b"5\\r\\nhello\\r\\n")
     gevent.sleep(0.45)
     sock.sendall(b"5\\r\\nworld\\r\\n0\\r\\n\\r\\n")
@@ -39,6 +45,9 @@ pool = Pool(f"http://127.0.0.1:{server.server_port}", 2, 1.0, read_timeout)
 response = pool.post("/", {}, b"")
 assert response.tick_every(0.1)
 start, seen = time.monotonic(), []
+if case == "trickle":
+    print(json.dumps([[round(time.monotonic() - start, 2), response.read().decode()]]))
+    sys.exit(0)
 if case == "retick":
     def slower():
         gevent.sleep(0.05)
@@ -89,3 +98,8 @@ def test_a_changed_tick_applies_to_the_read_already_waiting():
     parts = [part for _, part in seen]
     assert parts == ["hello", "", "world", "ok"]  # one tick at 0.3 s instead of four at 0.1 s
     assert 0.25 <= seen[1][0] <= 0.4
+
+
+def test_a_whole_body_trickling_in_longer_than_the_read_timeout_is_read_while_it_keeps_coming():
+    seen = run("trickle", 0.25)  # 0.3 s in all, 0.15 s silences, ticks every 0.1 s
+    assert [part for _, part in seen] == ["abcdef"]
