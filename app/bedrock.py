@@ -225,10 +225,6 @@ class Events:
         """
         return _tick_every(self._stream, seconds)
 
-    def wake(self) -> None:
-        """Make a wait for Bedrock start again, with the tick ``tick_every`` set last."""
-        self._stream.wake()
-
     def batches(self) -> Iterator[list[dict]]:
         source = getattr(self._stream, "batches", None)
         exchange = self._exchange
@@ -288,17 +284,12 @@ def _invocation(model_id: str, body: dict) -> dict:
 class Payloads:
     """An InvokeModel stream's chunk payloads (the model's own JSON events), as raw bytes.
 
-    Iterate it for one payload at a time (with ``tick_every`` on, b"" is an idle tick), or
-    take ``batches()``: the payloads one network read completed, so a relay can answer them
-    with one write ([] for an idle tick).
+    ``batches()`` hands out the payloads one network read completed, so a relay can answer
+    them with one write ([] for an idle tick, with ``tick_every`` on).
     """
 
     def __init__(self, stream):
         self._stream = stream
-
-    def __iter__(self) -> Iterator[bytes]:
-        for batch in self.batches():
-            yield from batch or (b"",)
 
     def batches(self) -> Iterator[list[bytes]]:
         source = getattr(self._stream, "batches", None)
@@ -317,9 +308,6 @@ class Payloads:
 
     def tick_every(self, seconds: float) -> bool:
         return _tick_every(self._stream, seconds)
-
-    def wake(self) -> None:
-        self._stream.wake()
 
     def close(self) -> None:
         self._stream.close()

@@ -206,10 +206,6 @@ class EventStream:
         """Yield an empty batch whenever Bedrock stays silent ``seconds``; False if it cannot."""
         return self._response.tick_every(seconds)
 
-    def wake(self) -> None:
-        """Make a wait for Bedrock start again, with the tick ``tick_every`` set last."""
-        self._response.wake()
-
     def close(self) -> None:
         self._response.close()
 

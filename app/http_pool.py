@@ -85,8 +85,8 @@ class Response:
         The socket then waits without a timeout of its own: a per-wait timeout costs a timer
         made, started and closed on nearly every read of a stream. One watchdog timer per
         response ends a wait instead, when a tick or the read timeout (which holds for the
-        whole silence) is due; it is re-armed only then. Threads cannot have a wait ended,
-        so they do not tick.
+        whole silence) is due; it is re-armed only then, or here, so a new tick applies to a
+        read already waiting. Threads cannot have a wait ended, so they do not tick.
         """
         conn = self.conn
         if conn is None or not hasattr(conn.sock, "_read_event"):
@@ -97,11 +97,6 @@ class Response:
         self.tick = seconds
         self._arm()
         return True
-
-    def wake(self) -> None:
-        """Have the watchdog look again now, after ``tick_every`` changed the tick."""
-        if self._watchdog is not None:
-            self._arm()
 
     def _due(self) -> float:
         return min(self._ticked + self.tick, self._heard + self.pool.read_timeout)

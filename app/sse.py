@@ -175,7 +175,6 @@ def _ticks(upstream, heartbeat: float) -> bool:
 def _tick_to_deadline(upstream, heartbeat: float) -> None:
     """Draining has begun: a silent ``upstream`` ticks at the deadline at the latest."""
     upstream.tick_every(min(heartbeat, max(DRAIN.deadline - time.monotonic(), 0.001)))
-    upstream.wake()
 
 
 def _paced_frames(paced: Paced, relay: _Relay, heartbeat: float, request_id: str) -> Iterator[bytes]:

@@ -52,7 +52,6 @@ if case == "retick":
     def slower():
         gevent.sleep(0.05)
         response.tick_every(0.3)
-        response.wake()
     gevent.spawn(slower)
 try:
     for part in response.chunks():
